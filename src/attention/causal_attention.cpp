@@ -1,0 +1,64 @@
+#include "attention/causal_attention.hpp"
+
+#include "attention/scaled_dot_product.hpp"
+#include "attention/validate.hpp"
+
+namespace attn {
+
+causal_attention::causal_attention(std::int64_t d_in, std::int64_t d_out, std::int64_t context_length,
+                                   double dropout, bool qkv_bias, generator& gen)
+    : d_in_(validate::size(class_name(), "dIn", d_in)),
+      d_out_(validate::size(class_name(), "dOut", d_out)),
+      context_length_(validate::size(class_name(), "contextLength", context_length)),
+      dropout_(validate::probability(class_name(), "dropout", dropout)),
+      gen_(&gen) {
+    validate::fits(class_name(), "the weights", 3.0 * (static_cast<double>(d_in_) + 1) * d_out_);
+    W_query = linear_layer(d_in_, d_out_, qkv_bias, gen);
+    W_key = linear_layer(d_in_, d_out_, qkv_bias, gen);
+    W_value = linear_layer(d_in_, d_out_, qkv_bias, gen);
+}
+
+tensor causal_attention::forward_batched(const tensor& x, trace* tr) {
+    const std::size_t b = x.shape()[0], t = x.shape()[1];
+    validate::fits(class_name(), "the attention matrices", 6.0 * static_cast<double>(b) * t * t);
+    // One head spanning dOut: (B, T, dOut) -> (B, 1, T, dOut)
+    tensor keys = split_heads(W_key.forward(x), 1);
+    tensor queries = split_heads(W_query.forward(x), 1);
+    tensor values = split_heads(W_value.forward(x), 1);
+    attention_options opt{true, dropout_, training_, gen_};
+    tensor context = scaled_dot_product_attention(queries, keys, values, opt, tr);  // (B, 1, T, dOut)
+    return merge_heads(context);                                                    // (B, T, dOut)
+}
+
+tensor causal_attention::forward(const tensor& x, trace* tr) {
+    const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
+    tensor batched = x;
+    batched.reshape({dims.batch, dims.tokens, dims.features});
+    trace local;
+    tensor out = forward_batched(batched, tr ? &local : nullptr);
+    if (tr) {
+        if (dims.batched) squeeze_trace(local, {1});
+        else squeeze_trace(local, {0, 1});
+        for (auto& e : local.entries) tr->entries.push_back(std::move(e));
+    }
+    if (!dims.batched) out.reshape({dims.tokens, d_out_});
+    return out;
+}
+
+state_dict causal_attention::get_state_dict() const {
+    state_dict sd;
+    W_query.save("W_query.", sd);
+    W_key.save("W_key.", sd);
+    W_value.save("W_value.", sd);
+    return sd;
+}
+
+std::vector<std::pair<std::string, tensor*>> causal_attention::parameters() {
+    std::vector<std::pair<std::string, tensor*>> out;
+    W_query.expose("W_query.", out);
+    W_key.expose("W_key.", out);
+    W_value.expose("W_value.", out);
+    return out;
+}
+
+}  // namespace attn

@@ -1,0 +1,38 @@
+// Section 3.5: CausalAttention — nn.Linear projections, the triu mask filled with -inf, scaling
+// by sqrt(d_k), dropout on the weights; batched (B, T, dIn) or a batch of one (T, dIn).
+#pragma once
+
+#include "attention/module.hpp"
+
+namespace attn {
+
+class causal_attention : public module {
+public:
+    causal_attention(std::int64_t d_in, std::int64_t d_out, std::int64_t context_length, double dropout,
+                     bool qkv_bias = false, generator& gen = default_generator());
+    const char* class_name() const override { return "CausalAttention"; }
+    tensor forward(const tensor& x, trace* tr = nullptr) override;
+    state_dict get_state_dict() const override;
+
+    // The forward on (B, T, dIn), recording the trace in (B, 1, T, ·) head layout: the
+    // wrapper stacks its heads from it.
+    tensor forward_batched(const tensor& x, trace* tr);
+
+    std::size_t d_in() const { return d_in_; }
+    std::size_t d_out() const { return d_out_; }
+    std::size_t context_length() const { return context_length_; }
+
+    linear_layer W_query, W_key, W_value;
+
+protected:
+    std::vector<std::pair<std::string, tensor*>> parameters() override;
+    std::vector<std::string> mask_keys() const override { return {"mask"}; }
+    std::size_t mask_size() const override { return context_length_; }
+
+private:
+    std::size_t d_in_, d_out_, context_length_;
+    double dropout_;
+    generator* gen_;
+};
+
+}  // namespace attn

@@ -1,0 +1,65 @@
+#include "attention/chapter_steps.hpp"
+
+#include <cmath>
+
+#include "core/errors.hpp"
+
+namespace attn {
+
+namespace {
+void require_rank(const char* fn, const tensor& x, std::size_t min_rank) {
+    if (x.dimension() < min_rank)
+        raise_range(fn, ": input x must have at least ", min_rank, " axes, got ", shape_str(to_shape(x.shape())));
+}
+}  // namespace
+
+tensor sum_normalize(const tensor& x) {
+    require_rank("sumNormalize", x, 1);
+    tensor out = x;
+    const std::size_t n = x.shape().back();
+    for (std::size_t r = 0; n && r < x.size() / n; ++r) {
+        float sum = 0.0f;
+        for (std::size_t j = 0; j < n; ++j) sum += x.data()[r * n + j];
+        for (std::size_t j = 0; j < n; ++j) out.data()[r * n + j] = x.data()[r * n + j] / sum;
+    }
+    return out;
+}
+
+tensor softmax_naive(const tensor& x) {
+    require_rank("softmaxNaive", x, 1);
+    tensor out = x;
+    const std::size_t n = x.shape().back();
+    for (std::size_t r = 0; n && r < x.size() / n; ++r) {
+        float sum = 0.0f;
+        for (std::size_t j = 0; j < n; ++j) sum += std::exp(x.data()[r * n + j]);
+        for (std::size_t j = 0; j < n; ++j) out.data()[r * n + j] = std::exp(x.data()[r * n + j]) / sum;
+    }
+    return out;
+}
+
+tensor tril_ones(std::size_t t) {
+    tensor m = make_tensor({t, t});
+    for (std::size_t i = 0; i < t; ++i)
+        for (std::size_t j = 0; j <= i; ++j) m(i, j) = 1.0f;
+    return m;
+}
+
+tensor mask_and_renormalize(const tensor& weights) {
+    require_rank("maskAndRenormalize", weights, 2);
+    const std::size_t t = weights.shape().back();
+    if (weights.shape()[weights.dimension() - 2] != t)
+        raise_range("maskAndRenormalize: weights must be square in the last two axes, got ",
+                    shape_str(to_shape(weights.shape())));
+    tensor out = weights;
+    for (std::size_t z = 0; t && z < weights.size() / (t * t); ++z)
+        for (std::size_t i = 0; i < t; ++i) {
+            float* row = out.data() + (z * t + i) * t;
+            for (std::size_t j = i + 1; j < t; ++j) row[j] = row[j] * 0.0f;
+            float sum = 0.0f;
+            for (std::size_t j = 0; j < t; ++j) sum += row[j];
+            for (std::size_t j = 0; j < t; ++j) row[j] = row[j] / sum;
+        }
+    return out;
+}
+
+}  // namespace attn

@@ -1,0 +1,157 @@
+#include "reference/ops.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <xtensor/xview.hpp>
+
+namespace attn::ref {
+
+namespace {
+
+std::size_t batch_count(const tensor& t) {
+    std::size_t n = 1;
+    for (std::size_t i = 0; i + 2 < t.dimension(); ++i) n *= t.shape()[i];
+    return n;
+}
+
+shape_t with_last_two(const tensor& batch_like, std::size_t m, std::size_t n) {
+    shape_t s = to_shape(batch_like.shape());
+    s[s.size() - 2] = m;
+    s[s.size() - 1] = n;
+    return s;
+}
+
+}  // namespace
+
+tensor matmul(const tensor& a, const tensor& b) {
+    const std::size_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+    tensor c = make_tensor({m, n});
+    for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+            float acc = 0.0f;
+            for (std::size_t p = 0; p < k; ++p) acc += a(i, p) * b(p, j);
+            c(i, j) = acc;
+        }
+    return c;
+}
+
+tensor matmul_nt(const tensor& a, const tensor& b) {
+    const std::size_t rank = a.dimension();
+    const std::size_t m = a.shape()[rank - 2], k = a.shape()[rank - 1], n = b.shape()[rank - 2];
+    tensor c = make_tensor(with_last_two(a, m, n));
+    const std::size_t batches = batch_count(a);
+    for (std::size_t z = 0; z < batches; ++z) {
+        const float* pa = a.data() + z * m * k;
+        const float* pb = b.data() + z * n * k;
+        float* pc = c.data() + z * m * n;
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) {
+                float acc = 0.0f;
+                for (std::size_t p = 0; p < k; ++p) acc += pa[i * k + p] * pb[j * k + p];
+                pc[i * n + j] = acc;
+            }
+    }
+    return c;
+}
+
+tensor batched_matmul(const tensor& a, const tensor& b) {
+    const std::size_t rank = a.dimension();
+    const std::size_t m = a.shape()[rank - 2], k = a.shape()[rank - 1], n = b.shape()[rank - 1];
+    tensor c = make_tensor(with_last_two(a, m, n));
+    const std::size_t batches = batch_count(a);
+    for (std::size_t z = 0; z < batches; ++z) {
+        const float* pa = a.data() + z * m * k;
+        const float* pb = b.data() + z * k * n;
+        float* pc = c.data() + z * m * n;
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) {
+                float acc = 0.0f;
+                for (std::size_t p = 0; p < k; ++p) acc += pa[i * k + p] * pb[p * n + j];
+                pc[i * n + j] = acc;
+            }
+    }
+    return c;
+}
+
+tensor linear(const tensor& x, const tensor& weight, const tensor& bias) {
+    const std::size_t in = weight.shape()[1], out = weight.shape()[0];
+    const std::size_t rows = x.size() / in;
+    shape_t s = to_shape(x.shape());
+    s.back() = out;
+    tensor y = make_tensor(s);
+    const bool has_bias = bias.size() == out && bias.dimension() == 1;
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t o = 0; o < out; ++o) {
+            float acc = 0.0f;
+            for (std::size_t i = 0; i < in; ++i) acc += x.data()[r * in + i] * weight(o, i);
+            y.data()[r * out + o] = has_bias ? acc + bias(o) : acc;
+        }
+    return y;
+}
+
+tensor softmax(const tensor& x, std::size_t dim) {
+    tensor y = x;
+    const auto& s = x.shape();
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < dim; ++i) outer *= s[i];
+    for (std::size_t i = dim + 1; i < s.size(); ++i) inner *= s[i];
+    const std::size_t n = s.empty() ? 1 : s[dim];
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t in = 0; in < inner; ++in) {
+            const float* src = x.data() + o * n * inner + in;
+            float* dst = y.data() + o * n * inner + in;
+            float mx = -std::numeric_limits<float>::infinity();
+            bool nan = false;
+            for (std::size_t j = 0; j < n; ++j) {
+                const float v = src[j * inner];
+                if (std::isnan(v)) nan = true;
+                mx = std::max(mx, v);
+            }
+            if (nan) mx = std::numeric_limits<float>::quiet_NaN();
+            float sum = 0.0f;
+            for (std::size_t j = 0; j < n; ++j) {
+                dst[j * inner] = std::exp(src[j * inner] - mx);
+                sum += dst[j * inner];
+            }
+            const float inv = 1.0f / sum;
+            for (std::size_t j = 0; j < n; ++j) dst[j * inner] *= inv;
+        }
+    return y;
+}
+
+tensor causal_mask(const tensor& scores) {
+    tensor out = scores;
+    const std::size_t rank = out.dimension();
+    const std::size_t t = out.shape()[rank - 1];
+    const std::size_t batches = batch_count(out);
+    const float neg_inf = -std::numeric_limits<float>::infinity();
+    for (std::size_t z = 0; z < batches; ++z)
+        for (std::size_t i = 0; i < t; ++i)
+            for (std::size_t j = i + 1; j < t; ++j) out.data()[(z * t + i) * t + j] = neg_inf;
+    return out;
+}
+
+tensor scale_scores(const tensor& scores, std::size_t d_k) {
+    const float divisor = static_cast<float>(std::sqrt(static_cast<double>(d_k)));
+    tensor out = scores;
+    for (float& v : out) v = v / divisor;
+    return out;
+}
+
+tensor dropout(const tensor& x, double p, bool training, generator& gen) {
+    if (!training || p == 0.0 || x.size() == 0) return x;
+    tensor out = x;
+    if (p == 1.0) {  // ATen multiplies by a zero scalar and draws nothing
+        for (float& v : out) v = v * 0.0f;
+        return out;
+    }
+    tensor noise(to_shape(x.shape()));
+    gen.bernoulli_(noise.data(), noise.size(), 1.0 - p);
+    const float keep = static_cast<float>(1.0 - p);
+    for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = x.data()[i] * (noise.data()[i] / keep);
+    return out;
+}
+
+}  // namespace attn::ref

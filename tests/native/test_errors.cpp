@@ -1,0 +1,113 @@
+// Bad arguments raise attn::error with the JS error class and a message that names the class,
+// the argument and what was expected (shared/API.md "Errors"); the module stays usable.
+#include <catch2/catch.hpp>
+
+#include "attention/causal_attention.hpp"
+#include "attention/multi_head_attention.hpp"
+#include "attention/self_attention.hpp"
+#include "fixtures.hpp"
+#include "attention/validate.hpp"
+#include "core/errors.hpp"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+template <class F>
+attn::error capture(F&& f) {
+    try {
+        f();
+    } catch (const attn::error& e) {
+        return e;
+    }
+    FAIL("no attn::error was thrown");
+    return attn::error(attn::error_kind::type, "");
+}
+
+void require_range(const attn::error& e, const std::string& a, const std::string& b) {
+    INFO(e.what());
+    REQUIRE(e.kind() == attn::error_kind::range);
+    REQUIRE_THAT(e.what(), Contains(a) && Contains(b));
+}
+
+}  // namespace
+
+TEST_CASE("sizes must be positive integers", "[errors]") {
+    attn::generator g;
+    require_range(capture([&] { attn::self_attention_v1(0, 2, g); }), "SelfAttentionV1: dIn (0)", "positive");
+    require_range(capture([&] { attn::self_attention_v2(3, -1, false, g); }), "SelfAttentionV2: dOut (-1)", "positive");
+    require_range(capture([&] { attn::causal_attention(3, 2, 0, 0.0, false, g); }), "CausalAttention: contextLength (0)",
+                  "positive");
+    require_range(capture([&] { attn::multi_head_attention(3, 2, 6, 0.0, 0, false, g); }),
+                  "MultiHeadAttention: numHeads (0)", "positive");
+    require_range(capture([&] { attn::multi_head_attention_wrapper(3, 2, 6, 0.0, -3, false, g); }),
+                  "MultiHeadAttentionWrapper: numHeads (-3)", "positive");
+}
+
+TEST_CASE("dOut must be divisible by numHeads", "[errors]") {
+    attn::generator g;
+    auto e = capture([&] { attn::multi_head_attention(3, 5, 6, 0.0, 2, false, g); });
+    REQUIRE(std::string(e.what()) == "MultiHeadAttention: dOut (5) must be divisible by numHeads (2)");
+}
+
+TEST_CASE("dropout must lie in [0, 1]", "[errors]") {
+    attn::generator g;
+    require_range(capture([&] { attn::causal_attention(3, 2, 6, 1.5, false, g); }), "CausalAttention: dropout (1.5)",
+                  "[0, 1]");
+    require_range(capture([&] { attn::multi_head_attention(3, 2, 6, -0.1, 1, false, g); }),
+                  "MultiHeadAttention: dropout (-0.1)", "[0, 1]");
+    require_range(capture([&] { attn::dropout_module(std::nan(""), g); }), "Dropout: p (nan)", "[0, 1]");
+}
+
+TEST_CASE("inputs of the wrong rank, width or length are refused and the module keeps working", "[errors]") {
+    attn::generator g;
+    g.manual_seed(1);
+    attn::multi_head_attention mha(3, 4, 6, 0.0, 2, false, g);
+    const attn::tensor good = g.rand({2, 6, 3});
+    const attn::tensor before = mha.forward(good);
+    require_range(capture([&] { mha.forward(g.rand({2, 6, 4})); }), "MultiHeadAttention: input x has 4 features",
+                  "expected dIn = 3");
+    require_range(capture([&] { mha.forward(g.rand({2, 7, 3})); }), "T = 7", "contextLength (6)");
+    require_range(capture([&] { mha.forward(g.rand({1, 2, 6, 3})); }), "MultiHeadAttention: input x must have shape",
+                  "rank 4");
+    attn::self_attention_v1 v1(3, 2, g);
+    require_range(capture([&] { v1.forward(g.rand({2, 6, 3})); }), "SelfAttentionV1: input x must have shape (T, dIn)",
+                  "rank 3");
+    REQUIRE(same(mha.forward(good), before));
+}
+
+TEST_CASE("softmax dim must be in range", "[errors][softmax]") {
+    attn::generator g;
+    require_range(capture([&] { attn::softmax(g.rand({2, 3}), 2); }), "softmax: dim (2)", "-2 to 1");
+    require_range(capture([&] { attn::softmax(g.rand({2, 3}), -3); }), "softmax: dim (-3)", "-2 to 1");
+}
+
+TEST_CASE("loadStateDict refuses unknown, missing and mis-shaped keys and leaves the module unchanged", "[errors][state]") {
+    attn::generator g;
+    g.manual_seed(3);
+    attn::multi_head_attention mha(3, 4, 6, 0.0, 2, true, g);
+    const auto original = mha.get_state_dict();
+    auto sd = original;
+    sd.emplace_back("W_bogus.weight", attn::make_tensor({4, 3}));
+    require_range(capture([&] { mha.load_state_dict(sd); }), "unknown key 'W_bogus.weight'", "out_proj.bias");
+    sd = original;
+    sd.pop_back();
+    require_range(capture([&] { mha.load_state_dict(sd); }), "missing key 'out_proj.bias'", "MultiHeadAttention");
+    sd = original;
+    sd[0].second = attn::make_tensor({3, 4});
+    require_range(capture([&] { mha.load_state_dict(sd); }), "'W_query.weight' has shape (3, 4)", "expected (4, 3)");
+    const auto after = mha.get_state_dict();
+    for (std::size_t i = 0; i < after.size(); ++i) REQUIRE(same(after[i].second, original[i].second));
+}
+
+TEST_CASE("sizes beyond the memory limit are refused before allocating", "[errors][memory]") {
+    attn::generator g;
+    const auto saved = attn::memory_limit();
+    attn::set_memory_limit(std::size_t{64} << 20);
+    require_range(capture([&] { attn::multi_head_attention(100000, 100000, 8, 0.0, 1, false, g); }),
+                  "MultiHeadAttention: the weights need", "memory limit");
+    attn::causal_attention ca(2, 2, 1 << 20, 0.0, false, g);
+    require_range(capture([&] { ca.forward(attn::make_tensor({1, 8192, 2})); }), "the attention matrices need",
+                  "memory limit");
+    attn::set_memory_limit(saved);
+}
