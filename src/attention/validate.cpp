@@ -7,7 +7,7 @@
 namespace attn {
 
 namespace {
-std::size_t g_memory_limit = std::size_t{1} << 34;  // native default: 16 GiB
+std::size_t g_memory_limit = static_cast<std::size_t>(-1) / 2;  // native: no practical limit; wasm: set by the bindings
 }
 
 std::size_t memory_limit() { return g_memory_limit; }
@@ -22,8 +22,16 @@ std::size_t size(const char* cls, const char* arg, std::int64_t value) {
     return static_cast<std::size_t>(value);
 }
 
+std::size_t size_number(const char* cls, const char* arg, double value) {
+    if (!std::isfinite(value) || value != std::floor(value))
+        raise_range(cls, ": ", arg, " (", js_number{value}, ") must be a positive integer");
+    if (value > static_cast<double>(std::int64_t{1} << 30))
+        raise_range(cls, ": ", arg, " (", js_number{value}, ") is too large (at most 1073741824)");
+    return size(cls, arg, static_cast<std::int64_t>(value));
+}
+
 double probability(const char* cls, const char* arg, double p) {
-    if (!(p >= 0.0 && p <= 1.0)) raise_range(cls, ": ", arg, " (", p, ") must be a probability in [0, 1]");
+    if (!(p >= 0.0 && p <= 1.0)) raise_range(cls, ": ", arg, " (", js_number{p}, ") must be a probability in [0, 1]");
     return p;
 }
 

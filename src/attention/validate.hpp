@@ -19,6 +19,8 @@ namespace validate {
 
 // A size argument: a positive integer (the JS layer has already refused non-integers).
 std::size_t size(const char* cls, const char* arg, std::int64_t value);
+// The same for a number from JavaScript: NaN, ±Infinity and 2.5 are refused too.
+std::size_t size_number(const char* cls, const char* arg, double value);
 
 // dropout probability in [0, 1]; NaN is refused.
 double probability(const char* cls, const char* arg, double p);

@@ -2,6 +2,7 @@
 // (TypeError / RangeError), so every message names the class, the argument and what was expected.
 #pragma once
 
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -21,6 +22,12 @@ public:
 private:
     error_kind kind_;
 };
+
+// Streams a double the way JavaScript prints it in messages: NaN, Infinity, -Infinity, 2.5, 3.
+struct js_number {
+    double value;
+};
+std::ostream& operator<<(std::ostream& out, js_number n);
 
 // Builds a message from any streamable pieces: raise_range("CausalAttention: dropout (", p, ") ...").
 template <class... Parts>

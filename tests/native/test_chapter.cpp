@@ -76,7 +76,7 @@ TEST_CASE("section 3.4.2: SelfAttention_v2 under seed 789", "[chapter][v2]") {
     attn::generator gen;
     gen.manual_seed(789);
     attn::self_attention_v2 sa(3, 2, false, gen);
-    const auto& sd = fixtures::load("chapter.json")["tensors"]["sa_v2_state"];
+    const auto& sd = fixtures::load("chapter.json")["sa_v2_state"];
     for (const auto& [key, value] : sa.get_state_dict()) REQUIRE_EXACT(value, fixtures::to_tensor(sd[key]));
     attn::trace tr;
     attn::tensor out = sa.forward(expected("inputs"), &tr);

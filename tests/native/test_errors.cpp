@@ -56,7 +56,7 @@ TEST_CASE("dropout must lie in [0, 1]", "[errors]") {
                   "[0, 1]");
     require_range(capture([&] { attn::multi_head_attention(3, 2, 6, -0.1, 1, false, g); }),
                   "MultiHeadAttention: dropout (-0.1)", "[0, 1]");
-    require_range(capture([&] { attn::dropout_module(std::nan(""), g); }), "Dropout: p (nan)", "[0, 1]");
+    require_range(capture([&] { attn::dropout_module(std::nan(""), g); }), "Dropout: p (NaN)", "[0, 1]");
 }
 
 TEST_CASE("inputs of the wrong rank, width or length are refused and the module keeps working", "[errors]") {

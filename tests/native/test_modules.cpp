@@ -99,8 +99,8 @@ TEST_CASE("large cases (T >= 256) match PyTorch within the large-case tolerance"
 }
 
 TEST_CASE("the book's modules trace the intermediates PyTorch computes", "[chapter][trace]") {
-    const auto& t = fixtures::load("chapter.json")["tensors"];
-    const attn::tensor batch = fixtures::to_tensor(t["batch"]);
+    const auto& t = fixtures::load("chapter.json");  // states and traces are top-level keys
+    const attn::tensor batch = fixtures::to_tensor(t["tensors"]["batch"]);
     struct named { const char* trace_key; const char* state_key; std::unique_ptr<attn::module> (*make)(attn::generator&); };
     const named all[] = {
         {"ca_trace", "ca_state", [](attn::generator& g) -> std::unique_ptr<attn::module> {

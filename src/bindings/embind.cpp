@@ -1,0 +1,262 @@
+// The Embind surface of the wasm module — the only file that includes Emscripten headers.
+//
+// Tensors cross as {shape: number[], data: Float32Array}: inputs are copied into the heap with
+// one TypedArray.set, results come back as fresh Float32Arrays copied out of it (the caller
+// owns them). Errors never cross as C++ exceptions: every entry point catches attn::error (and
+// std::bad_alloc) and returns {error: "type" | "range", message}, which src/js/index.js turns
+// into a TypeError / RangeError. So no input can abort the instance or leak what a throwing
+// call had allocated (destructors run inside C++).
+#include <emscripten/bind.h>
+#include <emscripten/heap.h>
+#include <emscripten/val.h>
+
+#include <malloc.h>
+
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "attention/causal_attention.hpp"
+#include "attention/chapter_steps.hpp"
+#include "attention/multi_head_attention.hpp"
+#include "attention/self_attention.hpp"
+#include "attention/validate.hpp"
+#include "core/errors.hpp"
+#include "core/generator.hpp"
+#include "kernels/peak.hpp"
+
+using emscripten::val;
+
+namespace {
+
+// ---- marshalling ----------------------------------------------------------------------------
+
+val error_value(const char* kind, const std::string& message) {
+    val e = val::object();
+    e.set("error", val(kind));
+    e.set("message", val(message));
+    return e;
+}
+
+// Runs `body`, turning C++ failures into an error value.
+template <class F>
+val guarded(F&& body) {
+    try {
+        return body();
+    } catch (const attn::error& e) {
+        return error_value(e.kind() == attn::error_kind::type ? "type" : "range", e.what());
+    } catch (const std::bad_alloc&) {
+        return error_value("range", "attention-wasm: out of memory (the wasm heap could not grow further)");
+    } catch (const std::exception& e) {
+        return error_value("range", std::string("attention-wasm: ") + e.what());
+    }
+}
+
+// shape: JS array of non-negative integers (checked by index.js); data: Float32Array of the product.
+attn::tensor from_js(const val& data, const val& shape, const char* what) {
+    attn::shape_t s;
+    const unsigned rank = shape["length"].as<unsigned>();
+    for (unsigned i = 0; i < rank; ++i) s.push_back(static_cast<std::size_t>(shape[i].as<double>()));
+    const std::size_t n = attn::checked_numel(s, what);
+    attn::validate::fits(what, "the input", static_cast<double>(n));
+    if (data["length"].as<double>() != static_cast<double>(n))
+        attn::raise_range(what, ": data has ", data["length"].as<double>(), " values, shape ", attn::shape_str(s),
+                          " needs ", n);
+    attn::tensor t(s);
+    if (n) val(emscripten::typed_memory_view(n, t.data())).call<void>("set", data);
+    return t;
+}
+
+val to_js(const attn::tensor& t) {
+    val out = val::object();
+    val shape = val::array();
+    for (std::size_t d : t.shape()) shape.call<void>("push", static_cast<double>(d));
+    out.set("shape", shape);
+    // new Float32Array(view) copies out of the heap.
+    out.set("data", val::global("Float32Array").new_(emscripten::typed_memory_view(t.size(), t.data())));
+    return out;
+}
+
+val trace_to_js(const attn::trace& tr) {
+    val out = val::object();
+    for (const auto& [name, value] : tr.entries) out.set(name, to_js(value));
+    return out;
+}
+
+val forward_result(const attn::tensor& output, const attn::trace* tr) {
+    val r = val::object();
+    r.set("output", to_js(output));
+    if (tr) r.set("trace", trace_to_js(*tr));
+    return r;
+}
+
+// ---- modules --------------------------------------------------------------------------------
+
+// One handle type for every class: the JS classes of index.js hold one each.
+class module_handle {
+public:
+    // Constructs the named class; returns null or an error value.
+    val init(const std::string& cls, val args) {
+        return guarded([&]() -> val {
+            auto num = [&](const char* key) { return args[key].as<double>(); };
+            auto size = [&](const char* key, const char* name) {
+                return static_cast<std::int64_t>(attn::validate::size_number(name, key, num(key)));
+            };
+            auto& gen = attn::default_generator();
+            const bool bias = args["qkvBias"].as<bool>();
+            const char* c = cls.c_str();
+            if (cls == "Dropout") {
+                module_ = std::make_unique<attn::dropout_module>(num("p"), gen);
+            } else if (cls == "SelfAttentionV1") {
+                module_ = std::make_unique<attn::self_attention_v1>(size("dIn", c), size("dOut", c), gen);
+            } else if (cls == "SelfAttentionV2") {
+                module_ = std::make_unique<attn::self_attention_v2>(size("dIn", c), size("dOut", c), bias, gen);
+            } else if (cls == "CausalAttention") {
+                module_ = std::make_unique<attn::causal_attention>(size("dIn", c), size("dOut", c),
+                                                                   size("contextLength", c), num("dropout"), bias, gen);
+            } else if (cls == "MultiHeadAttentionWrapper") {
+                module_ = std::make_unique<attn::multi_head_attention_wrapper>(
+                    size("dIn", c), size("dOut", c), size("contextLength", c), num("dropout"), size("numHeads", c),
+                    bias, gen);
+            } else if (cls == "MultiHeadAttention") {
+                module_ = std::make_unique<attn::multi_head_attention>(size("dIn", c), size("dOut", c),
+                                                                       size("contextLength", c), num("dropout"),
+                                                                       size("numHeads", c), bias, gen);
+            } else {
+                attn::raise_type("attention-wasm: unknown class '", cls, "'");
+            }
+            return val::null();
+        });
+    }
+
+    val forward(val data, val shape, bool with_trace) {
+        return guarded([&]() -> val {
+            attn::tensor x = from_js(data, shape, module_->class_name());
+            attn::trace tr;
+            attn::tensor y = module_->forward(x, with_trace ? &tr : nullptr);
+            return forward_result(y, with_trace ? &tr : nullptr);
+        });
+    }
+
+    val state_dict() const {
+        return guarded([&]() -> val {
+            val out = val::object();
+            for (const auto& [key, value] : module_->get_state_dict()) out.set(key, to_js(value));
+            return out;
+        });
+    }
+
+    // entries: [{key, data, shape}, ...]
+    val load_state_dict(val entries) {
+        return guarded([&]() -> val {
+            attn::state_dict sd;
+            const unsigned n = entries["length"].as<unsigned>();
+            for (unsigned i = 0; i < n; ++i) {
+                val e = entries[i];
+                sd.emplace_back(e["key"].as<std::string>(), from_js(e["data"], e["shape"], module_->class_name()));
+            }
+            module_->load_state_dict(sd);
+            return val::null();
+        });
+    }
+
+    void train(bool mode) { module_->train(mode); }
+    bool training() const { return module_->training(); }
+    std::string class_name() const { return module_->class_name(); }
+
+private:
+    std::unique_ptr<attn::module> module_;
+};
+
+// ---- functions ------------------------------------------------------------------------------
+
+val softmax(val data, val shape, double dim) {
+    return guarded([&]() -> val {
+        if (dim != static_cast<double>(static_cast<long long>(dim)))
+            attn::raise_range("softmax: dim (", attn::js_number{dim}, ") must be an integer");
+        return to_js(attn::softmax(from_js(data, shape, "softmax"), static_cast<std::int64_t>(dim)));
+    });
+}
+
+val simplified(val data, val shape, bool with_trace) {
+    return guarded([&]() -> val {
+        attn::trace tr;
+        attn::tensor y = attn::simplified_self_attention(from_js(data, shape, "simplifiedSelfAttention"),
+                                                         with_trace ? &tr : nullptr);
+        return forward_result(y, with_trace ? &tr : nullptr);
+    });
+}
+
+template <attn::tensor (*F)(const attn::tensor&)>
+val unary(val data, val shape) {
+    return guarded([&]() -> val { return to_js(F(from_js(data, shape, "chapter"))); });
+}
+
+val tril_ones(double t) {
+    return guarded([&]() -> val { return to_js(attn::tril_ones(attn::validate::size_number("trilOnes", "t", t))); });
+}
+
+// seed as two 32-bit halves of its 64-bit two's complement (index.js splits safe integers and BigInts)
+void manual_seed(double hi, double lo) {
+    const auto h = static_cast<std::uint64_t>(hi), l = static_cast<std::uint64_t>(lo);
+    attn::default_generator().manual_seed((h << 32) | l);
+}
+
+val random_tensor(val shape, bool normal) {
+    return guarded([&]() -> val {
+        attn::shape_t s;
+        const unsigned rank = shape["length"].as<unsigned>();
+        for (unsigned i = 0; i < rank; ++i) s.push_back(static_cast<std::size_t>(shape[i].as<double>()));
+        const char* what = normal ? "randn" : "rand";
+        attn::validate::fits(what, "the tensor", static_cast<double>(attn::checked_numel(s, what)));
+        auto& gen = attn::default_generator();
+        return to_js(normal ? gen.randn(s) : gen.rand(s));
+    });
+}
+
+// Bytes the allocator has handed out and not taken back: flat across calls means no leak.
+double heap_in_use() { return static_cast<double>(mallinfo().uordblks); }
+double heap_size() { return static_cast<double>(emscripten_get_heap_size()); }
+
+bool simd_build() {
+#ifdef __wasm_simd128__
+    return true;
+#else
+    return false;
+#endif
+}
+
+double madd_peak(double iterations) { return attn::kernels::f32_madd_peak_loop(static_cast<long>(iterations)); }
+
+// The module may use what is left of the maximum heap after code, stack and static data.
+struct memory_limit_init {
+    memory_limit_init() { attn::set_memory_limit(static_cast<std::size_t>(ATTN_MAX_MEMORY) - (std::size_t{64} << 20)); }
+} memory_limit_init_instance;
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(attention_wasm) {
+    emscripten::class_<module_handle>("ModuleHandle")
+        .constructor<>()
+        .function("init", &module_handle::init)
+        .function("forward", &module_handle::forward)
+        .function("stateDict", &module_handle::state_dict)
+        .function("loadStateDict", &module_handle::load_state_dict)
+        .function("train", &module_handle::train)
+        .function("training", &module_handle::training)
+        .function("className", &module_handle::class_name);
+    emscripten::function("softmax", &softmax);
+    emscripten::function("simplifiedSelfAttention", &simplified);
+    emscripten::function("sumNormalize", &unary<attn::sum_normalize>);
+    emscripten::function("softmaxNaive", &unary<attn::softmax_naive>);
+    emscripten::function("maskAndRenormalize", &unary<attn::mask_and_renormalize>);
+    emscripten::function("trilOnes", &tril_ones);
+    emscripten::function("manualSeed", &manual_seed);
+    emscripten::function("randomTensor", &random_tensor);
+    emscripten::function("heapInUse", &heap_in_use);
+    emscripten::function("heapSize", &heap_size);
+    emscripten::function("simdBuild", &simd_build);
+    emscripten::function("maddPeak", &madd_peak);
+    emscripten::constant("maxMemory", static_cast<double>(ATTN_MAX_MEMORY));
+}

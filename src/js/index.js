@@ -1,0 +1,465 @@
+// attention-wasm: the JavaScript API of shared/API.md over the Embind module.
+//
+// Everything here is marshalling and argument checking of JavaScript kinds (a string where a
+// number belongs is a TypeError); every numeric rule (sizes, probabilities, shapes) is checked
+// once, in the C++ core, and its messages come back through `unwrap`.
+import createAttentionModule from './attention_wasm.mjs';
+
+export const version = '0.1.0';
+
+const isNode = typeof process === 'object' && process !== null && typeof process.versions?.node === 'string';
+
+let instancePromise = null;
+
+/**
+ * Loads the wasm module once; later calls resolve to the same instance.
+ * @param {{wasmBinary?: ArrayBuffer|Uint8Array, locateFile?: (name: string) => string}} [options]
+ */
+export function init(options = {}) {
+  if (!instancePromise) {
+    instancePromise = load(options).catch((err) => {
+      instancePromise = null; // a failed load may be retried
+      throw err;
+    });
+  }
+  return instancePromise;
+}
+
+async function load(options) {
+  const moduleArgs = {};
+  if (options.locateFile) moduleArgs.locateFile = options.locateFile;
+  if (options.wasmBinary) {
+    moduleArgs.wasmBinary = options.wasmBinary;
+  } else if (isNode) {
+    // emscripten 3.1.6's ES module output cannot locate its .wasm under Node: read it here.
+    const { readFile } = await import('node:fs/promises');
+    moduleArgs.wasmBinary = await readFile(new URL('./attention_wasm.wasm', import.meta.url));
+  } else if (!options.locateFile) {
+    const base = new URL('./', import.meta.url);
+    moduleArgs.locateFile = (name) => new URL(name, base).href;
+  }
+  const raw = await createAttentionModule(moduleArgs);
+  return makeApi(raw);
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+function unwrap(result) {
+  if (result !== null && typeof result === 'object' && typeof result.error === 'string') {
+    throw result.error === 'type' ? new TypeError(result.message) : new RangeError(result.message);
+  }
+  return result;
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'bigint') return `a BigInt (${v}n)`;
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)})`;
+  return typeof v === 'object' ? `an object (${v.constructor?.name ?? 'Object'})` : `${typeof v} (${String(v)})`;
+}
+
+function requireNumber(cls, arg, v) {
+  if (typeof v !== 'number') throw new TypeError(`${cls}: ${arg} must be a number, got ${describe(v)}`);
+  return v;
+}
+
+function requireBoolean(cls, arg, v) {
+  if (typeof v !== 'boolean') throw new TypeError(`${cls}: ${arg} must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+// ---- tensors --------------------------------------------------------------------------------
+
+/** A float32, row-major tensor whose data lives in JavaScript (the caller owns it). */
+export class Tensor {
+  /** @param {Float32Array} data @param {number[]} shape */
+  constructor(data, shape) {
+    this.data = data;
+    this.shape = shape;
+  }
+
+  get size() {
+    return this.data.length;
+  }
+
+  /** Nested arrays of numbers (a number for a 0-d tensor). */
+  toArray() {
+    const { data, shape } = this;
+    if (shape.length === 0) return data[0];
+    const build = (axis, offset) => {
+      const n = shape[axis];
+      const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = axis === shape.length - 1 ? data[offset + i] : build(axis + 1, offset + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** One element; negative indices count from the end. */
+  at(...index) {
+    if (index.length !== this.shape.length)
+      throw new RangeError(`Tensor.at: expected ${this.shape.length} indices for shape (${this.shape.join(', ')}), got ${index.length}`);
+    let offset = 0;
+    for (let axis = 0; axis < index.length; axis++) {
+      let i = index[axis];
+      const n = this.shape[axis];
+      if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`Tensor.at: index ${axis} must be an integer, got ${describe(i)}`);
+      if (i < 0) i += n;
+      if (i < 0 || i >= n) throw new RangeError(`Tensor.at: index ${index[axis]} is out of range for axis ${axis} of size ${n}`);
+      offset = offset * n + i;
+    }
+    return this.data[offset];
+  }
+
+  /** PyTorch's print: tensor([[0.2996, 0.8053], ...]) with 4 decimals. */
+  toString() {
+    return formatTensor(this.data, this.shape);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toString();
+  }
+}
+
+// Flattens nested arrays (checking they are rectangular and numeric) or takes a flat
+// Float32Array / number[] with an explicit shape.
+function toTensorParts(x, shape, who, arg = 'x') {
+  if (x instanceof Tensor) {
+    if (shape !== undefined) checkShapeMatches(who, arg, x.data.length, shape);
+    return { data: x.data, shape: shape ?? x.shape };
+  }
+  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
+    if (typeof x[0] === 'bigint') throw new TypeError(`${who}: ${arg} must hold numbers, got a ${x.constructor.name}`);
+    const data = x instanceof Float32Array ? x : Float32Array.from(x);
+    const s = shape ?? [data.length];
+    checkShapeMatches(who, arg, data.length, s);
+    return { data, shape: s.slice() };
+  }
+  if (typeof x === 'number') {
+    if (shape !== undefined && shape.length !== 0) checkShapeMatches(who, arg, 1, shape);
+    return { data: Float32Array.of(x), shape: shape ? shape.slice() : [] };
+  }
+  if (!Array.isArray(x)) {
+    throw new TypeError(`${who}: ${arg} must be a Tensor, a nested array of numbers or a Float32Array, got ${describe(x)}`);
+  }
+  if (shape !== undefined) {
+    const flat = x.flat(Infinity);
+    flat.forEach((v, i) => {
+      if (typeof v !== 'number') throw new TypeError(`${who}: ${arg} must hold numbers, element ${i} is ${describe(v)}`);
+    });
+    checkShapeMatches(who, arg, flat.length, shape);
+    return { data: Float32Array.from(flat), shape: shape.slice() };
+  }
+  const inferred = [];
+  for (let level = x; Array.isArray(level); level = level[0]) {
+    inferred.push(level.length);
+    if (level.length === 0) break;
+  }
+  const count = inferred.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(count);
+  let k = 0;
+  const walk = (node, axis, path) => {
+    if (axis === inferred.length) {
+      if (typeof node !== 'number') {
+        if (Array.isArray(node)) throw new RangeError(`${who}: ${arg} is a ragged nested array: ${arg}${path} has more levels than ${arg}[0]...`);
+        throw new TypeError(`${who}: ${arg} must hold numbers, ${arg}${path} is ${describe(node)}`);
+      }
+      data[k++] = node;
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== inferred[axis]) {
+      const got = Array.isArray(node) ? `length ${node.length}` : describe(node);
+      throw new RangeError(`${who}: ${arg} is a ragged nested array: ${arg}${path} has ${got}, expected length ${inferred[axis]} as in shape (${inferred.join(', ')})`);
+    }
+    for (let i = 0; i < node.length; i++) walk(node[i], axis + 1, `${path}[${i}]`);
+  };
+  walk(x, 0, '');
+  return { data, shape: inferred };
+}
+
+function checkShape(who, shape) {
+  if (!Array.isArray(shape)) throw new TypeError(`${who}: shape must be an array of integers, got ${describe(shape)}`);
+  shape.forEach((d, i) => {
+    if (typeof d !== 'number') throw new TypeError(`${who}: shape[${i}] must be a number, got ${describe(d)}`);
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`${who}: shape[${i}] (${d}) must be a non-negative integer`);
+  });
+  return shape;
+}
+
+function checkShapeMatches(who, arg, length, shape) {
+  checkShape(who, shape);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== length) throw new RangeError(`${who}: ${arg} has ${length} values, shape (${shape.join(', ')}) needs ${n}`);
+}
+
+function fromRaw(raw) {
+  return new Tensor(raw.data, raw.shape);
+}
+
+// ---- printing -------------------------------------------------------------------------------
+
+function formatTensor(data, shape) {
+  const n = data.length;
+  const summarize = n > 1000;
+  const edge = 3;
+  const shown = [];
+  const collect = (axis, offset) => {
+    if (axis === shape.length) return shown.push(data[offset]);
+    const size = shape[axis];
+    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    for (let i = 0; i < size; i++) {
+      if (summarize && size > 2 * edge && i === edge) i = size - edge;
+      collect(axis + 1, offset + i * stride);
+    }
+  };
+  if (n > 0) collect(0, 0);
+  const fmt = formatter(shown);
+  if (shape.length === 0) return `tensor(${fmt(data[0]).trim()})`;
+  if (n === 0) return `tensor([], size=(${shape.join(', ')}))`.replace('size=(0)', 'size=(0,)').replace(/, size=\(0,\)\)$/, ')');
+  const render = (axis, offset, indent) => {
+    const size = shape[axis];
+    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const parts = [];
+    for (let i = 0; i < size; i++) {
+      if (summarize && size > 2 * edge && i === edge) {
+        parts.push('...');
+        i = size - edge;
+      }
+      parts.push(axis === shape.length - 1 ? fmt(data[offset + i]) : render(axis + 1, offset + i * stride, indent + 1));
+    }
+    if (axis === shape.length - 1) return `[${parts.join(', ')}]`;
+    const depth = shape.length - axis - 1;
+    return `[${parts.join(',' + '\n'.repeat(depth) + ' '.repeat(indent + 1))}]`;
+  };
+  return `tensor(${render(0, 0, 'tensor('.length)})`;
+}
+
+// PyTorch's _Formatter: integer mode, fixed 4 decimals, or scientific, padded to one width.
+function formatter(values) {
+  const finite = values.filter((v) => Number.isFinite(v));
+  let mode = 'fixed';
+  if (finite.length > 0 && finite.every((v) => v === Math.round(v))) {
+    mode = Math.max(...finite.map(Math.abs)) > 1e8 ? 'sci' : 'int';
+  } else {
+    const nonzero = finite.map(Math.abs).filter((v) => v !== 0);
+    if (nonzero.length > 0) {
+      const max = Math.max(...nonzero), min = Math.min(...nonzero);
+      if (max / min > 1000 || max > 1e8 || min < 1e-4) mode = 'sci';
+    }
+  }
+  const one = (v) => {
+    if (Number.isNaN(v)) return 'nan';
+    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    if (mode === 'int') return `${Object.is(v, -0) ? '-0' : v.toFixed(0)}.`;
+    if (mode === 'sci') return v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2');
+    return v.toFixed(4);
+  };
+  const width = values.reduce((w, v) => Math.max(w, one(v).length), 0);
+  return (v) => one(v).padStart(width);
+}
+
+// ---- seeds ----------------------------------------------------------------------------------
+
+const TWO_64 = 1n << 64n;
+
+function seedHalves(seed) {
+  let big;
+  if (typeof seed === 'bigint') big = seed;
+  else if (typeof seed === 'number') {
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`manualSeed: seed (${seed}) must be a safe integer or a BigInt in [-2^63, 2^64)`);
+    big = BigInt(seed);
+  } else throw new TypeError(`manualSeed: seed must be a number or a BigInt, got ${describe(seed)}`);
+  if (big < -(1n << 63n) || big >= TWO_64) throw new RangeError(`manualSeed: seed (${big}) must be in [-2^63, 2^64), as torch.manual_seed accepts`);
+  const u = big < 0n ? big + TWO_64 : big; // two's complement, as torch wraps negative seeds
+  return [Number(u >> 32n), Number(u & 0xffffffffn)];
+}
+
+// ---- the API --------------------------------------------------------------------------------
+
+function makeApi(raw) {
+  const registry = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); })
+    : null;
+
+  const tensor = (data, shape) => {
+    if (shape !== undefined) checkShape('tensor', shape);
+    const p = toTensorParts(data, shape, 'tensor', 'data');
+    // The new Tensor owns its data: copy unless toTensorParts already made a fresh array.
+    const shared = p.data === data || (data instanceof Tensor && p.data === data.data);
+    return new Tensor(shared ? p.data.slice() : p.data, p.shape);
+  };
+  const filled = (who, shape, value) => {
+    checkShape(who, shape);
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (n > raw.maxMemory / 4) throw new RangeError(`${who}: shape (${shape.join(', ')}) has ${n} elements, more than the wasm memory can hold`);
+    return new Tensor(new Float32Array(n).fill(value), shape.slice());
+  };
+  const input = (x, who, arg = 'x') => toTensorParts(x, undefined, who, arg);
+
+  class Module {
+    constructor(cls, args) {
+      const handle = new raw.ModuleHandle();
+      try {
+        unwrap(handle.init(cls, args));
+      } catch (err) {
+        handle.delete();
+        throw err;
+      }
+      this._cls = cls;
+      this._handle = handle;
+      registry?.register(this, handle, this);
+    }
+
+    _live(method) {
+      if (this._handle === null) throw new TypeError(`${this._cls}: ${method}() was called after free()`);
+      return this._handle;
+    }
+
+    forward(x, options = {}) {
+      const handle = this._live('forward');
+      if (options === null || typeof options !== 'object') throw new TypeError(`${this._cls}: options must be an object, got ${describe(options)}`);
+      const trace = options.trace === undefined ? false : requireBoolean(this._cls, 'options.trace', options.trace);
+      const p = input(x, this._cls);
+      const r = unwrap(handle.forward(p.data, p.shape, trace));
+      if (!trace) return fromRaw(r.output);
+      return { output: fromRaw(r.output), trace: mapValues(r.trace, fromRaw) };
+    }
+
+    train(mode = true) {
+      this._live('train').train(requireBoolean(this._cls, 'mode', mode));
+      return this;
+    }
+
+    eval() {
+      this._live('eval').train(false);
+      return this;
+    }
+
+    get training() {
+      return this._live('training').training();
+    }
+
+    stateDict() {
+      return mapValues(unwrap(this._live('stateDict').stateDict()), fromRaw);
+    }
+
+    loadStateDict(obj) {
+      const handle = this._live('loadStateDict');
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+        throw new TypeError(`${this._cls}: loadStateDict expects an object of { name: Tensor }, got ${describe(obj)}`);
+      const entries = Object.entries(obj).map(([key, value]) => ({ key, ...input(value, this._cls, `state dict key '${key}'`) }));
+      unwrap(handle.loadStateDict(entries));
+      return this;
+    }
+
+    free() {
+      if (this._handle === null) return;
+      registry?.unregister(this);
+      this._handle.delete();
+      this._handle = null;
+    }
+  }
+
+  const options = (cls, opts) => {
+    if (opts === undefined) return false;
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${cls}: options must be an object like { qkvBias: true }, got ${describe(opts)}`);
+    return opts.qkvBias === undefined ? false : requireBoolean(cls, 'qkvBias', opts.qkvBias);
+  };
+  const sizes = (cls, named) => {
+    for (const [arg, v] of Object.entries(named)) requireNumber(cls, arg, v);
+    return named;
+  };
+
+  class Dropout extends Module {
+    constructor(p) {
+      super('Dropout', { p: requireNumber('Dropout', 'p', p), qkvBias: false });
+    }
+  }
+  class SelfAttentionV1 extends Module {
+    constructor(dIn, dOut) {
+      super('SelfAttentionV1', { ...sizes('SelfAttentionV1', { dIn, dOut }), qkvBias: false });
+    }
+  }
+  class SelfAttentionV2 extends Module {
+    constructor(dIn, dOut, opts) {
+      super('SelfAttentionV2', { ...sizes('SelfAttentionV2', { dIn, dOut }), qkvBias: options('SelfAttentionV2', opts) });
+    }
+  }
+  class CausalAttention extends Module {
+    constructor(dIn, dOut, contextLength, dropout, opts) {
+      const cls = 'CausalAttention';
+      super(cls, { ...sizes(cls, { dIn, dOut, contextLength, dropout }), qkvBias: options(cls, opts) });
+    }
+  }
+  class MultiHeadAttentionWrapper extends Module {
+    constructor(dIn, dOut, contextLength, dropout, numHeads, opts) {
+      const cls = 'MultiHeadAttentionWrapper';
+      super(cls, { ...sizes(cls, { dIn, dOut, contextLength, dropout, numHeads }), qkvBias: options(cls, opts) });
+    }
+  }
+  class MultiHeadAttention extends Module {
+    constructor(dIn, dOut, contextLength, dropout, numHeads, opts) {
+      const cls = 'MultiHeadAttention';
+      super(cls, { ...sizes(cls, { dIn, dOut, contextLength, dropout, numHeads }), qkvBias: options(cls, opts) });
+    }
+  }
+
+  const traced = (who, r, opts) => {
+    const trace = opts?.trace === undefined ? false : requireBoolean(who, 'options.trace', opts.trace);
+    return [trace, (res) => (trace ? { output: fromRaw(res.output), trace: mapValues(res.trace, fromRaw) } : fromRaw(res.output))];
+  };
+  const chapterFn = (name) => (x) => {
+    const p = input(x, name);
+    return fromRaw(unwrap(raw[name](p.data, p.shape)));
+  };
+
+  return Object.freeze({
+    version,
+    simd: raw.simdBuild(),
+    Tensor,
+    tensor,
+    zeros: (shape) => filled('zeros', shape, 0),
+    ones: (shape) => filled('ones', shape, 1),
+    manualSeed(seed) {
+      const [hi, lo] = seedHalves(seed);
+      raw.manualSeed(hi, lo);
+    },
+    rand: (shape) => fromRaw(unwrap(raw.randomTensor(checkShape('rand', shape), false))),
+    randn: (shape) => fromRaw(unwrap(raw.randomTensor(checkShape('randn', shape), true))),
+    softmax(x, dim = -1) {
+      requireNumber('softmax', 'dim', dim);
+      const p = input(x, 'softmax');
+      return fromRaw(unwrap(raw.softmax(p.data, p.shape, dim)));
+    },
+    simplifiedSelfAttention(x, opts) {
+      const [trace, wrap] = traced('simplifiedSelfAttention', null, opts);
+      const p = input(x, 'simplifiedSelfAttention');
+      return wrap(unwrap(raw.simplifiedSelfAttention(p.data, p.shape, trace)));
+    },
+    // The chapter's stepping stones (section 3.3.1 and 3.5.1), for the page and for readers.
+    chapter: Object.freeze({
+      sumNormalize: chapterFn('sumNormalize'),
+      softmaxNaive: chapterFn('softmaxNaive'),
+      maskAndRenormalize: chapterFn('maskAndRenormalize'),
+      trilOnes: (t) => fromRaw(unwrap(raw.trilOnes(requireNumber('trilOnes', 't', t)))),
+    }),
+    Dropout,
+    SelfAttentionV1,
+    SelfAttentionV2,
+    CausalAttention,
+    MultiHeadAttentionWrapper,
+    MultiHeadAttention,
+    // Diagnostics: bytes the wasm allocator holds now, and the heap's size.
+    memory: () => ({ inUse: raw.heapInUse(), heapSize: raw.heapSize(), maxMemory: raw.maxMemory }),
+    // The SIMD128 multiply-add peak loop: returns the FLOPs it performed (time it).
+    benchPeak: (iterations) => raw.maddPeak(requireNumber('benchPeak', 'iterations', iterations)),
+  });
+}
+
+function mapValues(obj, fn) {
+  const out = {};
+  for (const key of Object.keys(obj)) out[key] = fn(obj[key]);
+  return out;
+}

@@ -1,0 +1,231 @@
+#include "kernels/gemm.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "kernels/simd.hpp"
+
+namespace attn::kernels {
+namespace {
+
+using namespace simd;
+
+// Register tile: MR rows x NR = 8 columns (two 4-wide vectors) -> 2*MR accumulators.
+// 4x8 keeps 8 accumulators + 2 B vectors + 1 broadcast + 1 temporary within the 16 xmm
+// registers V8 (and SSE2) have on x86-64; 6x8 would need exactly 16 and makes V8 spill.
+#ifndef ATTN_GEMM_MR
+#define ATTN_GEMM_MR 4
+#endif
+constexpr int kMR = ATTN_GEMM_MR;
+constexpr int kNR = 8;
+// Cache blocking: a KC-deep slice of one B panel (KC*8*4 bytes <= 16 KiB) stays in L1 while
+// the MC x KC packed block of A (<= 128 KiB) stays in L2 and is swept by every panel.
+constexpr int kKCMax = 512;
+constexpr int kMC = 16 * kMR;
+static_assert(kMC % kMR == 0, "MC must be a multiple of MR");
+
+enum class Init { kZero, kBias, kAccumulate };
+
+// C[0:MR, 0:8] (row stride ldc) = init + sum_k A[k][0:MR] (x) B[k][0:8], A and B packed.
+// Named f32_gemm_<MR>x8__<isa> in f32_gemm_ukernel_name().
+template <int MR>
+ATTN_INLINE void gemm_ukernel(int kc, const float* a, const float* b, float* c, int ldc, Init init,
+                              const float* bias) {
+  vf acc0[MR], acc1[MR];
+  if (init == Init::kAccumulate) {
+    for (int r = 0; r < MR; ++r) {
+      acc0[r] = loadu(c + r * ldc);
+      acc1[r] = loadu(c + r * ldc + 4);
+    }
+  } else if (init == Init::kBias) {
+    const vf b0 = loadu(bias), b1 = loadu(bias + 4);
+    for (int r = 0; r < MR; ++r) {
+      acc0[r] = b0;
+      acc1[r] = b1;
+    }
+  } else {
+    for (int r = 0; r < MR; ++r) {
+      acc0[r] = zero();
+      acc1[r] = zero();
+    }
+  }
+  // One k step: two B vectors, MR broadcasts of A, 2*MR madds.
+  auto step = [&](const float* ak, const float* bk) ATTN_INLINE_LAMBDA {
+    const vf b0 = loadu(bk);
+    const vf b1 = loadu(bk + 4);
+    for (int r = 0; r < MR; ++r) {
+      const vf ar = loadu(ak + 4 * r);  // A is packed pre-broadcast
+      acc0[r] = madd(ar, b0, acc0[r]);
+      acc1[r] = madd(ar, b1, acc1[r]);
+    }
+  };
+  for (int k = 0; k < kc; ++k) {
+    step(a, b);
+    a += 4 * MR;
+    b += kNR;
+  }
+  for (int r = 0; r < MR; ++r) {
+    storeu(c + r * ldc, acc0[r]);
+    storeu(c + r * ldc + 4, acc1[r]);
+  }
+}
+
+// Pack rows [0, mc) x cols [0, kc) of X into MR-row tiles, k-major, zero-padding missing rows.
+void pack_a(int mc, int kc, const float* x, int ldx, float* out) {
+  for (int i0 = 0; i0 < mc; i0 += kMR) {
+    const int mr = std::min(kMR, mc - i0);
+    const float* rows[kMR];
+    for (int r = 0; r < kMR; ++r) rows[r] = x + std::size_t(i0 + std::min(r, mr - 1)) * ldx;
+    for (int k = 0; k < kc; ++k) {
+      for (int r = 0; r < kMR; ++r) {
+        const float v = r < mr ? rows[r][k] : 0.0f;
+        out[4 * r + 0] = v;
+        out[4 * r + 1] = v;
+        out[4 * r + 2] = v;
+        out[4 * r + 3] = v;
+      }
+      out += 4 * kMR;
+    }
+  }
+}
+
+int num_panels(int n) { return (n + kNR - 1) / kNR; }
+
+// Pack B given as element (col j, depth kk) at b[j * col_stride + kk * depth_stride].
+std::vector<float> pack_b(const float* b, int n, int k, std::ptrdiff_t col_stride, std::ptrdiff_t depth_stride) {
+  std::vector<float> panels(std::size_t(num_panels(n)) * std::size_t(k) * kNR, 0.0f);
+  float* out = panels.data();
+  for (int j0 = 0; j0 < n; j0 += kNR) {
+    const int nr = std::min(kNR, n - j0);
+    for (int kk = 0; kk < k; ++kk) {
+      for (int j = 0; j < nr; ++j) out[j] = b[(j0 + j) * col_stride + kk * depth_stride];
+      out += kNR;  // columns >= nr stay zero
+    }
+  }
+  return panels;
+}
+
+// Y(M,N) = X(M,K) * B + bias, B packed as by pack_b.
+void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* panels, const float* bias, float* y,
+                 int ldy) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) y[std::size_t(i) * ldy + j] = bias ? bias[j] : 0.0f;
+    return;
+  }
+  // Split K into equal-ish slices of at most kKCMax (768 -> 2 x 384, not 512 + 256).
+  const int k_slices = (k + kKCMax - 1) / kKCMax;
+  const int kc_step = (k + k_slices - 1) / k_slices;
+  const int mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
+  std::vector<float> apack(std::size_t(4) * std::size_t(mc_max) * std::size_t(std::min(k, kc_step)));
+  const int np = num_panels(n);
+
+  alignas(16) float tile[kMR * kNR];
+  alignas(16) float bias_pad[kNR];
+
+  for (int k0 = 0; k0 < k; k0 += kc_step) {
+    const int kc = std::min(kc_step, k - k0);
+    const Init init = k0 > 0 ? Init::kAccumulate : (bias ? Init::kBias : Init::kZero);
+    for (int m0 = 0; m0 < m; m0 += kMC) {
+      const int mc = std::min(kMC, m - m0);
+      pack_a(mc, kc, x + std::size_t(m0) * ldx + k0, ldx, apack.data());
+      for (int p = 0; p < np; ++p) {
+        const int j0 = p * kNR;
+        const int nr = std::min(kNR, n - j0);
+        const float* bp = panels + (std::size_t(p) * k + k0) * kNR;
+        const float* bb = nullptr;
+        if (init == Init::kBias) {
+          if (nr == kNR) {
+            bb = bias + j0;
+          } else {
+            for (int j = 0; j < kNR; ++j) bias_pad[j] = j < nr ? bias[j0 + j] : 0.0f;
+            bb = bias_pad;
+          }
+        }
+        for (int i0 = 0; i0 < mc; i0 += kMR) {
+          const int mr = std::min(kMR, mc - i0);
+          const float* ap = apack.data() + std::size_t(4) * std::size_t(i0) * kc;
+          float* cp = y + std::size_t(m0 + i0) * ldy + j0;
+          if (mr == kMR && nr == kNR) {
+            gemm_ukernel<kMR>(kc, ap, bp, cp, ldy, init, bb);
+          } else {  // edge tile: run the full tile on a scratch copy, write back the valid part
+            if (init == Init::kAccumulate) {
+              for (int r = 0; r < kMR; ++r)
+                for (int j = 0; j < kNR; ++j) tile[r * kNR + j] = (r < mr && j < nr) ? cp[std::size_t(r) * ldy + j] : 0.0f;
+            }
+            gemm_ukernel<kMR>(kc, ap, bp, tile, kNR, init, bb);
+            for (int r = 0; r < mr; ++r)
+              for (int j = 0; j < nr; ++j) cp[std::size_t(r) * ldy + j] = tile[r * kNR + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+PackedWeights f32_gemm_pack(const float* w, int n, int k) {
+  PackedWeights pw;
+  pw.n = n;
+  pw.k = k;
+  if (n > 0 && k > 0) pw.panels = pack_b(w, n, k, /*col_stride=*/k, /*depth_stride=*/1);
+  return pw;
+}
+
+void f32_gemm(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy) {
+  gemm_packed(m, w.n, w.k, x, ldx, w.panels.data(), bias, y, ldy);
+}
+
+void f32_gemm_ref(int m, int n, int k, const float* x, int ldx, const float* w, const float* bias, float* y,
+                  int ldy) {
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int kk = 0; kk < k; ++kk) acc += x[std::size_t(i) * ldx + kk] * w[std::size_t(j) * k + kk];
+      y[std::size_t(i) * ldy + j] = bias ? acc + bias[j] : acc;
+    }
+  }
+}
+
+void f32_matmul(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/1, /*depth_stride=*/ldb) : std::vector<float>();
+  gemm_packed(m, n, k, a, lda, panels.data(), nullptr, c, ldc);
+}
+
+void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int kk = 0; kk < k; ++kk) acc += a[std::size_t(i) * lda + kk] * b[std::size_t(kk) * ldb + j];
+      c[std::size_t(i) * ldc + j] = acc;
+    }
+  }
+}
+
+void f32_matmul_nt(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/ldb, /*depth_stride=*/1) : std::vector<float>();
+  gemm_packed(m, n, k, a, lda, panels.data(), nullptr, c, ldc);
+}
+
+void f32_matmul_nt_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int kk = 0; kk < k; ++kk) acc += a[std::size_t(i) * lda + kk] * b[std::size_t(j) * ldb + kk];
+      c[std::size_t(i) * ldc + j] = acc;
+    }
+  }
+}
+
+const char* f32_gemm_ukernel_name() {
+  static const std::string name =
+      "f32_gemm_" + std::to_string(kMR) + "x" + std::to_string(kNR) + "__" + std::string(kIsa);
+  return name.c_str();
+}
+
+}  // namespace attn::kernels

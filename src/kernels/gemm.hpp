@@ -1,0 +1,48 @@
+// Projections and plain matrix products (XNNPACK style: every fast kernel has a naive
+// *_ref twin beside it, used by the tests and nowhere else on the hot path).
+//
+// f32_gemm is a packed, register-blocked SGEMM: W is packed once into K-major panels of
+// NR = 8 output columns (zero-padded), the activations are packed per (MC x KC) block into
+// MR-row tiles, and an MR x 8 micro-kernel (f32_gemm_<MR>x8__<isa>, see
+// f32_gemm_ukernel_name()) accumulates over a KC slice in registers. Sums are accumulated in
+// a different order from the reference (K is split into KC slices, bias is the initial
+// value), so results differ from *_ref by reordering rounding only.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace attn::kernels {
+
+struct PackedWeights {  // W (N, K) packed once when the weights are set
+  int n = 0, k = 0;
+  // Layout: ceil(N/8) panels; panel p holds, for k = 0..K-1, the 8 floats
+  // W[8p + 0 .. 8p + 7][k] (columns past N are zero). Panel p starts at p * K * 8.
+  std::vector<float> panels;
+};
+
+// w: (N, K) row-major (PyTorch nn.Linear weight layout).
+PackedWeights f32_gemm_pack(const float* w, int n, int k);
+
+// Y(M, N) = X(M, K) * W^T + bias. y: row stride ldy; x: row stride ldx; bias: (N) or nullptr.
+void f32_gemm(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy);
+void f32_gemm_ref(int m, int n, int k, const float* x, int ldx, const float* w /*(N,K)*/, const float* bias,
+                  float* y, int ldy);
+
+// General C(M, N) = A(M, K) * B(K, N), all row-major with row strides (packs B internally).
+void f32_matmul(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc);
+void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc);
+
+// C(M, N) = A(M, K) * B(N, K)^T  (q k^T), row-major with row strides (packs B internally).
+void f32_matmul_nt(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc);
+void f32_matmul_nt_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc);
+
+// "f32_gemm_4x8__wasmsimd" / "f32_gemm_4x8__sse2" / ...: the micro-kernel f32_gemm runs.
+const char* f32_gemm_ukernel_name();
+
+// 2*M*N*K.
+inline std::size_t f32_gemm_flops(int m, int n, int k) {
+  return std::size_t(2) * std::size_t(m) * std::size_t(n) * std::size_t(k);
+}
+
+}  // namespace attn::kernels
