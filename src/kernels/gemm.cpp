@@ -21,8 +21,14 @@ constexpr int kMR = ATTN_GEMM_MR;
 constexpr int kNR = 8;
 // Cache blocking: a KC-deep slice of one B panel (KC*8*4 bytes <= 16 KiB) stays in L1 while
 // the MC x KC packed block of A (<= 128 KiB) stays in L2 and is swept by every panel.
-constexpr int kKCMax = 512;
-constexpr int kMC = 16 * kMR;
+#ifndef ATTN_GEMM_KC
+#define ATTN_GEMM_KC 512
+#endif
+constexpr int kKCMax = ATTN_GEMM_KC;
+#ifndef ATTN_GEMM_MCT
+#define ATTN_GEMM_MCT 16
+#endif
+constexpr int kMC = ATTN_GEMM_MCT * kMR;
 static_assert(kMC % kMR == 0, "MC must be a multiple of MR");
 
 enum class Init { kZero, kBias, kAccumulate };
@@ -55,14 +61,14 @@ ATTN_INLINE void gemm_ukernel(int kc, const float* a, const float* b, float* c, 
     const vf b0 = loadu(bk);
     const vf b1 = loadu(bk + 4);
     for (int r = 0; r < MR; ++r) {
-      const vf ar = loadu(ak + 4 * r);  // A is packed pre-broadcast
+      const vf ar = load1(ak + r);
       acc0[r] = madd(ar, b0, acc0[r]);
       acc1[r] = madd(ar, b1, acc1[r]);
     }
   };
   for (int k = 0; k < kc; ++k) {
     step(a, b);
-    a += 4 * MR;
+    a += MR;
     b += kNR;
   }
   for (int r = 0; r < MR; ++r) {
@@ -78,14 +84,8 @@ void pack_a(int mc, int kc, const float* x, int ldx, float* out) {
     const float* rows[kMR];
     for (int r = 0; r < kMR; ++r) rows[r] = x + std::size_t(i0 + std::min(r, mr - 1)) * ldx;
     for (int k = 0; k < kc; ++k) {
-      for (int r = 0; r < kMR; ++r) {
-        const float v = r < mr ? rows[r][k] : 0.0f;
-        out[4 * r + 0] = v;
-        out[4 * r + 1] = v;
-        out[4 * r + 2] = v;
-        out[4 * r + 3] = v;
-      }
-      out += 4 * kMR;
+      for (int r = 0; r < kMR; ++r) out[r] = r < mr ? rows[r][k] : 0.0f;
+      out += kMR;
     }
   }
 }
@@ -119,7 +119,7 @@ void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* pane
   const int k_slices = (k + kKCMax - 1) / kKCMax;
   const int kc_step = (k + k_slices - 1) / k_slices;
   const int mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
-  std::vector<float> apack(std::size_t(4) * std::size_t(mc_max) * std::size_t(std::min(k, kc_step)));
+  std::vector<float> apack(std::size_t(mc_max) * std::size_t(std::min(k, kc_step)));
   const int np = num_panels(n);
 
   alignas(16) float tile[kMR * kNR];
@@ -146,7 +146,7 @@ void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* pane
         }
         for (int i0 = 0; i0 < mc; i0 += kMR) {
           const int mr = std::min(kMR, mc - i0);
-          const float* ap = apack.data() + std::size_t(4) * std::size_t(i0) * kc;
+          const float* ap = apack.data() + std::size_t(i0) * kc;
           float* cp = y + std::size_t(m0 + i0) * ldy + j0;
           if (mr == kMR && nr == kNR) {
             gemm_ukernel<kMR>(kc, ap, bp, cp, ldy, init, bb);
