@@ -1,0 +1,256 @@
+// The harness proper, the same in Node (run.mjs) and in the page (browser.mjs →
+// browser.html): same weights and inputs for every peer, every output checked against
+// the plain-JS reference, one warm-up, then the median of at least MIN_RUNS timed runs.
+
+import { isNode, Unavailable } from './env.mjs';
+import { makeWeights, makeInput, workloadList, causalFlops, D_MODEL } from './workload.mjs';
+import { forward as referenceForward } from '../peers/plainjs.mjs';
+
+export const ALL_PEERS = ['ours', 'onnxruntime', 'tfjs', 'plainjs', 'native'];
+/** Selectable with --peers but not run by default. */
+export const EXTRA_PEERS = ['tfjs-batched'];
+export const ALL_GROUPS = ['gpt2', 'sweep', 'peak'];
+
+export const MIN_RUNS = 5;
+const MAX_RUNS = 25;
+const MIN_TIMED_MS = 1500;      // keep sampling small workloads until this much time is spent
+const FULL_REFERENCE_FLOPS = 3e9; // below this, the reference computes every output row
+/** Peers that skip big workloads as too slow (counted FLOPs above the limit). */
+const PEER_FLOP_LIMIT = { 'tfjs-batched': 7e9 };
+
+/** Agreement tolerance, per element: 1e-4·max|ref| + 1e-4·|ref| (API.md, large cases). */
+export const TOL = { abs: 1e-4, rel: 1e-4 };
+
+const PEERS = {
+  ours: () => import('../peers/ours.mjs').then((m) => m.create),
+  onnxruntime: () => import('../peers/onnxruntime.mjs').then((m) => m.create),
+  tfjs: () => import('../peers/tfjs.mjs').then((m) => m.create),
+  'tfjs-batched': () => import('../peers/tfjs.mjs').then((m) => m.createBatched),
+  plainjs: () => import('../peers/plainjs.mjs').then((m) => m.create),
+};
+
+const now = () => performance.now();
+const tick = () => new Promise((r) => setTimeout(r, 0));
+const median = (a) => {
+  const s = [...a].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Rows the reference computes when it does not compute all of them. */
+function sampleSelection(B, T) {
+  const pos = new Set([0, 1, 2, 3, T - 4, T - 3, T - 2, T - 1]);
+  for (let k = 0; k < 56; k++) pos.add(Math.floor(((k + 0.5) * T) / 56));
+  const positions = [...pos].filter((t) => t >= 0 && t < T).sort((a, b) => a - b);
+  const batches = B === 1 ? [0] : [0, B - 1];
+  return { batches, positions };
+}
+
+/** Compare y (B, T, 768) against a full or sampled reference. */
+export function agreement(y, ref, { B, T }) {
+  const out = { compared: 0, maxAbsDiff: 0, maxRef: 0, worstRatio: 0, violations: 0, reference: ref.kind };
+  if (!y || y.length !== B * T * D_MODEL) {
+    return { ...out, violations: 1, ok: false, note: `output length ${y?.length} != ${B * T * D_MODEL}` };
+  }
+  const idx = [];
+  if (ref.kind === 'full') {
+    for (let i = 0; i < ref.data.length; i++) idx.push(i);
+  } else {
+    ref.sel.batches.forEach((b) => ref.sel.positions.forEach((t) => {
+      for (let c = 0; c < D_MODEL; c++) idx.push((b * T + t) * D_MODEL + c);
+    }));
+  }
+  let maxRef = 0;
+  for (let r = 0; r < ref.data.length; r++) maxRef = Math.max(maxRef, Math.abs(ref.data[r]));
+  let maxAbsDiff = 0, worst = 0, violations = 0;
+  for (let r = 0; r < idx.length; r++) {
+    const e = ref.data[r], v = y[idx[r]];
+    const d = Math.abs(v - e);
+    const tol = TOL.abs * maxRef + TOL.rel * Math.abs(e);
+    if (!(d <= tol)) violations++;          // NaN counts as a violation
+    if (!(d <= maxAbsDiff)) maxAbsDiff = d;
+    const ratio = d / tol;
+    if (!(ratio <= worst)) worst = ratio;
+  }
+  return {
+    ...out, compared: idx.length, maxAbsDiff, maxRef, worstRatio: worst, violations, ok: violations === 0,
+  };
+}
+
+async function timePeer(create, weights, w, x, log) {
+  const t0 = now();
+  const peer = await create(weights, { B: w.B, T: w.T });
+  const createMs = now() - t0;
+  try {
+    // warm-up: one run (a second one when runs are short, for the JIT and allocator)
+    let t1 = now();
+    let y = await peer.run(x);
+    const warmMs = now() - t1;
+    if (warmMs < 200) { await tick(); y = await peer.run(x); }
+    const samples = [];
+    const cpu0 = isNode ? process.cpuUsage() : null;
+    const wall0 = now();
+    let out = null;
+    while (samples.length < MIN_RUNS || (samples.length < MAX_RUNS && samples.reduce((a, b) => a + b, 0) < MIN_TIMED_MS)) {
+      await tick();
+      t1 = now();
+      y = await peer.run(x);
+      samples.push(now() - t1);
+      out ??= y;
+    }
+    const wall = now() - wall0;
+    let cpuPerWall = null;
+    if (cpu0) { const c = process.cpuUsage(cpu0); cpuPerWall = (c.user + c.system) / 1000 / wall; }
+    return { peer, createMs, warmMs, samples, out, cpuPerWall };
+  } finally {
+    await peer.dispose?.();
+  }
+}
+
+/**
+ * Run the selected workloads and peers.
+ * opts: { quick, groups: ['gpt2','sweep','peak'], peers: [...], log(line) }
+ * Returns the results object written to results-<env>.json (without machine info).
+ */
+export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL_PEERS, log = console.log } = {}) {
+  const results = {
+    schema: 1,
+    date: new Date().toISOString(),
+    options: { quick, groups, peers },
+    tolerance: `|y - ref| <= ${TOL.abs}*max|ref| + ${TOL.rel}*|ref| per element`,
+    flopsCounting: 'causal: 4*2*B*T*768^2 (projections) + 2*2*64*12*B*T(T+1)/2 (q.k and weights.v over visible pairs)',
+    peak: null,
+    workloads: [],
+    native: null,
+  };
+  const weights = makeWeights();
+
+  // --- SIMD128 peak, from the package's own probe ---
+  if (groups.includes('peak')) results.peak = await measurePeak(log);
+
+  // --- the attention workloads ---
+  const list = workloadList({ quick })
+    .filter((w) => w.groups.some((g) => groups.includes(g)))
+    .sort((a, b) => a.flops - b.flops);
+  const jsPeers = peers.filter((p) => p in PEERS);
+  // plainjs first: when it runs the whole workload its output is the reference
+  jsPeers.sort((a, b) => (a === 'plainjs' ? -1 : b === 'plainjs' ? 1 : 0));
+  const unavailable = {};
+  const errorsSeen = new Set();
+
+  for (const w of list) {
+    const label = `B=${w.B} T=${w.T}`;
+    log(`\n== ${label} (${w.groups.join(', ')}; ${(w.flops / 1e9).toFixed(2)} GFLOP counted causally)`);
+    const x = makeInput(w.B, w.T);
+    const entry = { id: w.id, B: w.B, T: w.T, groups: w.groups, flops: w.flops, reference: null, peers: {} };
+    results.workloads.push(entry);
+    let ref = null;
+    const ensureReference = async () => {
+      if (ref) return ref;
+      const t0 = now();
+      if (w.flops <= FULL_REFERENCE_FLOPS) {
+        ref = { kind: 'full', data: referenceForward(weights, x, w.B, w.T) };
+      } else {
+        const sel = sampleSelection(w.B, w.T);
+        ref = { kind: `sampled: ${sel.positions.length} rows x ${sel.batches.length} batch item(s)`, sel, data: referenceForward(weights, x, w.B, w.T, sel) };
+      }
+      log(`   reference (plain JS, ${ref.kind}) in ${((now() - t0) / 1000).toFixed(1)} s`);
+      return ref;
+    };
+
+    for (const name of jsPeers) {
+      const r = { status: 'ok' };
+      entry.peers[name] = r;
+      if (unavailable[name]) { Object.assign(r, { status: 'unavailable', note: unavailable[name] }); log(`   ${name}: ${r.note}`); continue; }
+      if ((name === 'plainjs' && !w.plainjs) || (PEER_FLOP_LIMIT[name] && w.flops > PEER_FLOP_LIMIT[name])) {
+        Object.assign(r, { status: 'skipped', note: 'skipped (too slow)' });
+        log(`   ${name}: skipped (too slow)`);
+        continue;
+      }
+      try {
+        const create = await PEERS[name]();
+        const t = await timePeer(create, weights, w, x, log);
+        const med = median(t.samples);
+        Object.assign(r, {
+          version: t.peer.version ?? null,
+          medianMs: med,
+          minMs: Math.min(...t.samples),
+          samplesMs: t.samples.map((s) => Math.round(s * 1000) / 1000),
+          runs: t.samples.length,
+          gflops: w.flops / med / 1e6,
+          createMs: t.createMs,
+          warmupMs: t.warmMs,
+          cpuPerWall: t.cpuPerWall,
+        });
+        if (name === 'plainjs') ref = { kind: 'full', data: t.out };
+        else await ensureReference();
+        r.agreement = name === 'plainjs' ? { reference: 'is the reference', ok: true } : agreement(t.out, ref, w);
+        if (!r.agreement.ok) r.status = 'disagrees';
+        const ag = name === 'plainjs' ? 'reference' : `max|diff| ${r.agreement.maxAbsDiff.toExponential(2)} (${r.agreement.ok ? 'agrees' : `DISAGREES: ${r.agreement.violations} elements out of tolerance`})`;
+        log(`   ${name.padEnd(12)} median ${med.toFixed(1).padStart(9)} ms  (${t.samples.length} runs, ${r.gflops.toFixed(2)} GFLOP/s${t.cpuPerWall != null ? `, cpu/wall ${t.cpuPerWall.toFixed(2)}` : ''})  ${ag}`);
+      } catch (e) {
+        if (e instanceof Unavailable || e?.name === 'Unavailable') {
+          unavailable[name] = e.message;
+          Object.assign(r, { status: 'unavailable', note: e.message });
+          log(`   ${name}: ${e.message}`);
+        } else {
+          Object.assign(r, { status: 'error', note: String(e?.message ?? e).split('\n')[0].slice(0, 300) });
+          // the whole stack once per peer and message; afterwards the message alone
+          const key = `${name}: ${r.note}`;
+          log(`   ${name}: ERROR ${errorsSeen.has(key) ? r.note : e?.stack ?? e}`);
+          errorsSeen.add(key);
+        }
+      }
+      await tick();
+    }
+    entry.reference = ref ? ref.kind : null;
+  }
+
+  // --- the native kernel rows ---
+  if (peers.includes('native')) {
+    try {
+      const { collect } = await import('../peers/native.mjs');
+      log('\n== native kernels (build/native/bench_kernels)');
+      results.native = { status: 'ok', ...(await collect({ quick })) };
+      log(`   ${results.native.rows.length} rows in ${(results.native.wallMs / 1000).toFixed(1)} s`);
+    } catch (e) {
+      const un = e instanceof Unavailable || e?.name === 'Unavailable';
+      results.native = { status: un ? 'unavailable' : 'error', note: String(e?.message ?? e).slice(0, 2000) };
+      log(`   native: ${results.native.note}`);
+    }
+  }
+  return results;
+}
+
+/** Time attn.benchPeak(n), doubling n until one call takes ≥ 100 ms, then median of 5. */
+async function measurePeak(log) {
+  log('== SIMD128 peak (attn.benchPeak)');
+  try {
+    const { peakProbe } = await import('../peers/ours.mjs');
+    const probe = await peakProbe();
+    if (!probe) { log('   n/a (the package has no benchPeak)'); return { status: 'n/a', note: 'the package has no benchPeak' }; }
+    let n = 1, ms = 0, flops = 0;
+    for (;;) {
+      const t0 = now();
+      flops = Number(await probe(n));
+      ms = now() - t0;
+      if (ms >= 100 || n >= 2 ** 30) break;
+      n *= ms > 0 ? Math.min(64, Math.max(2, Math.ceil(150 / ms))) : 64;
+    }
+    const samples = [];
+    for (let i = 0; i < MIN_RUNS; i++) {
+      await tick();
+      const t0 = now();
+      flops = Number(await probe(n));
+      samples.push(now() - t0);
+    }
+    const med = median(samples);
+    const gflops = flops / med / 1e6;
+    log(`   ${gflops.toFixed(2)} GFLOP/s (${n} iterations, ${flops.toExponential(3)} FLOPs, median ${med.toFixed(1)} ms)`);
+    return { status: 'ok', iterations: n, flops, medianMs: med, samplesMs: samples, gflops };
+  } catch (e) {
+    const un = e instanceof Unavailable || e?.name === 'Unavailable';
+    log(`   ${un ? '' : 'ERROR '}${e?.message ?? e}`);
+    return { status: un ? 'unavailable' : 'error', note: String(e?.message ?? e) };
+  }
+}

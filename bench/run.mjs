@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// The benchmark in Node.js (>= 20): `npm run bench` at the repo root, or
+//   node bench/run.mjs [--quick] [--workloads gpt2,sweep,peak] [--peers ours,onnxruntime,tfjs,plainjs,native]
+// Prints the table, writes bench/out/results-node.json and bench/out/chart.svg.
+
+import os from 'node:os';
+import { parseArgs, USAGE } from './lib/cli.mjs';
+import { runBench } from './lib/harness.mjs';
+import { textReport } from './lib/format.mjs';
+import { writeOutputs } from './lib/outputs.mjs';
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(e.message);
+  process.exit(2);
+}
+if (opts.help) { console.log(USAGE); process.exit(0); }
+
+const started = performance.now();
+const results = await runBench({ quick: opts.quick, groups: opts.groups, peers: opts.peers, log: (s) => console.log(s) });
+results.env = 'node';
+results.machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+  runtime: `Node.js ${process.version}`,
+};
+results.wallSeconds = (performance.now() - started) / 1000;
+
+console.log(`\n${textReport(results)}`);
+const files = await writeOutputs(results, opts.out);
+console.log(`\nwrote ${files.join(', ')} (${results.wallSeconds.toFixed(0)} s)`);
