@@ -3,7 +3,7 @@
 // Backends, chosen at compile time:
 //   * WASM SIMD128  (<wasm_simd128.h>)   when __wasm_simd128__ is defined  -> kIsa == "wasmsimd"
 //   * SSE2          (<emmintrin.h>)      on x86-64 (SSE4.1 blend if __SSE4_1__) -> kIsa == "sse2"
-//   * plain scalar  (struct of 4 floats) otherwise                          -> kIsa == "scalar"
+//   * plain scalar  (struct of 4 floats) otherwise, or with -DATTN_SIMD_FORCE_SCALAR -> "scalar"
 //
 // Every operation has the SAME bit-exact semantics on every backend, so a kernel written
 // once against this vocabulary gives identical results natively and in the browser:
@@ -25,7 +25,9 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__wasm_simd128__)
+#if defined(ATTN_SIMD_FORCE_SCALAR)  // testing hook: build the portable fallback anywhere
+#define ATTN_SIMD_SCALAR 1
+#elif defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #define ATTN_SIMD_WASM 1
 #elif defined(__SSE2__) || defined(_M_X64)
@@ -80,6 +82,15 @@ ATTN_INLINE vf select(vf mask, vf a, vf b) { return wasm_v128_bitselect(a, b, ma
 ATTN_INLINE vf lane_swap_hi(vf v) { return wasm_i32x4_shuffle(v, v, 2, 3, 2, 3); }  // (v2, v3, v2, v3)
 ATTN_INLINE vf lane_swap_1(vf v) { return wasm_i32x4_shuffle(v, v, 1, 1, 1, 1); }   // (v1, ...)
 ATTN_INLINE float lane0(vf v) { return wasm_f32x4_extract_lane(v, 0); }
+// rows (r0..r3) -> columns, in place
+ATTN_INLINE void transpose4(vf& r0, vf& r1, vf& r2, vf& r3) {
+  const vf t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  const vf t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  r0 = wasm_i64x2_shuffle(t0, t1, 0, 2);
+  r1 = wasm_i64x2_shuffle(t0, t1, 1, 3);
+  r2 = wasm_i64x2_shuffle(t2, t3, 0, 2);
+  r3 = wasm_i64x2_shuffle(t2, t3, 1, 3);
+}
 
 ATTN_INLINE vi as_vi(vf v) { return v; }
 ATTN_INLINE vf as_vf(vi v) { return v; }
@@ -125,6 +136,7 @@ ATTN_INLINE vf select(vf mask, vf a, vf b) { return _mm_or_ps(_mm_and_ps(mask, a
 ATTN_INLINE vf lane_swap_hi(vf v) { return _mm_movehl_ps(v, v); }
 ATTN_INLINE vf lane_swap_1(vf v) { return _mm_shuffle_ps(v, v, _MM_SHUFFLE(1, 1, 1, 1)); }
 ATTN_INLINE float lane0(vf v) { return _mm_cvtss_f32(v); }
+ATTN_INLINE void transpose4(vf& r0, vf& r1, vf& r2, vf& r3) { _MM_TRANSPOSE4_PS(r0, r1, r2, r3); }
 
 ATTN_INLINE vi as_vi(vf v) { return _mm_castps_si128(v); }
 ATTN_INLINE vf as_vf(vi v) { return _mm_castsi128_ps(v); }
@@ -175,6 +187,13 @@ ATTN_INLINE vf select(vf mask, vf a, vf b) {
 ATTN_INLINE vf lane_swap_hi(vf v) { return vf{{v.v[2], v.v[3], v.v[2], v.v[3]}}; }
 ATTN_INLINE vf lane_swap_1(vf v) { return set1(v.v[1]); }
 ATTN_INLINE float lane0(vf v) { return v.v[0]; }
+ATTN_INLINE void transpose4(vf& r0, vf& r1, vf& r2, vf& r3) {
+  const vf a = r0, b = r1, c = r2, d = r3;
+  r0 = vf{{a.v[0], b.v[0], c.v[0], d.v[0]}};
+  r1 = vf{{a.v[1], b.v[1], c.v[1], d.v[1]}};
+  r2 = vf{{a.v[2], b.v[2], c.v[2], d.v[2]}};
+  r3 = vf{{a.v[3], b.v[3], c.v[3], d.v[3]}};
+}
 
 ATTN_INLINE vi set1_i32(std::int32_t x) { vi r; ATTN_LANES(r.v[i_] = x); return r; }
 ATTN_INLINE vi add_i32(vi a, vi b) {
