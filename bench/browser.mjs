@@ -47,6 +47,7 @@ const peers = opts.peers.filter((p) => p !== 'native');
 if (peers.length < opts.peers.length) console.log('(native is a Node-only peer: left out of the browser run)');
 
 const started = performance.now();
+const load0 = os.loadavg()[0];
 const srv = await startServer(REPO_ROOT, { log: process.env.BENCH_SERVER_LOG ? (l) => console.log(`[http] ${l}`) : null });
 const profile = await mkdtemp(path.join(os.tmpdir(), 'attention-wasm-bench-chromium-'));
 let context;
@@ -78,6 +79,7 @@ try {
     chromium: browserVersion ?? userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? null,
     runtime: `Chromium ${browserVersion ?? ''}`.trim(),
     userAgent,
+    loadavg: [load0, os.loadavg()[0]],
   };
   results.wallSeconds = (performance.now() - started) / 1000;
   console.log(`\n${textReport(results)}`);

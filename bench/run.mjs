@@ -19,6 +19,7 @@ try {
 if (opts.help) { console.log(USAGE); process.exit(0); }
 
 const started = performance.now();
+const load0 = os.loadavg()[0];
 const results = await runBench({ quick: opts.quick, groups: opts.groups, peers: opts.peers, log: (s) => console.log(s) });
 results.env = 'node';
 results.machine = {
@@ -27,6 +28,7 @@ results.machine = {
   os: `${os.type()} ${os.release()} ${os.arch()}`,
   node: process.version,
   runtime: `Node.js ${process.version}`,
+  loadavg: [load0, os.loadavg()[0]],
 };
 results.wallSeconds = (performance.now() - started) / 1000;
 

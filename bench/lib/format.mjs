@@ -24,13 +24,20 @@ export function orderedWorkloads(results) {
 const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 /** One cell's short text: "345 ms", "skipped (too slow)", "not built", "ERROR". */
-export function cellText(r) {
+export function cellText(r, { short = false } = {}) {
   if (!r) return '';
-  if (r.status === 'ok' || r.status === 'disagrees') return `${fmtMs(r.medianMs)} ms${r.status === 'disagrees' ? ' DISAGREES' : ''}`;
+  if (r.status === 'ok' || r.status === 'disagrees') {
+    const contended = r.cpuPerWall != null && r.cpuPerWall < CONTENDED ? '*' : '';
+    return `${fmtMs(r.medianMs)} ms${contended}${r.status === 'disagrees' ? ' DISAGREES' : ''}`;
+  }
   if (r.status === 'skipped') return 'skipped (too slow)';
   if (r.status === 'unavailable') return /not built/.test(r.note ?? '') ? 'not built' : (r.note ?? 'n/a');
-  return `error: ${r.note ?? ''}`.slice(0, 72);
+  const text = `error: ${r.note ?? ''}`;
+  return short && text.length > 28 ? `${text.slice(0, 27)}…` : text.slice(0, 160);
 }
+
+/** Node runs: CPU time / wall time below this over the timed runs means another process took the core. */
+export const CONTENDED = 0.9;
 
 function pad(rows) {
   const widths = [];
@@ -55,21 +62,23 @@ export function textReport(results) {
     lines.push('Median ms per run (warm-up excluded):');
     const head = ['workload', 'GFLOP', ...peers];
     const rows = [head];
-    for (const w of orderedWorkloads(results)) rows.push([workloadTitle(w), (w.flops / 1e9).toFixed(2), ...peers.map((p) => cellText(w.peers[p]))]);
+    for (const w of orderedWorkloads(results)) rows.push([workloadTitle(w), (w.flops / 1e9).toFixed(2), ...peers.map((p) => cellText(w.peers[p], { short: true }))]);
     lines.push(pad(rows));
+    const anyContended = results.workloads.some((w) => Object.values(w.peers).some((r) => r.cpuPerWall != null && r.cpuPerWall < CONTENDED));
+    if (anyContended) lines.push(`* CPU time / wall time < ${CONTENDED} over the timed runs: another process was using this core, the time is inflated.`);
     lines.push('');
     lines.push('Details (GFLOP/s over causally counted FLOPs; "ours ×" = peer time / our time; max|diff| vs the plain-JS reference):');
-    const drows = [['workload', 'peer', 'median ms', 'runs', 'GFLOP/s', 'ours ×', '% of peak', 'max|diff|', 'worst diff/tol', 'agrees', 'reference']];
+    const drows = [['workload', 'peer', 'median ms', 'runs', 'cpu/wall', 'GFLOP/s', 'ours ×', '% of peak', 'max|diff|', 'worst diff/tol', 'agrees', 'reference']];
     for (const w of orderedWorkloads(results)) {
       const ours = w.peers.ours;
       for (const p of peers) {
         const r = w.peers[p];
         if (!r) continue;
-        if (!timed(r)) { drows.push([workloadTitle(w), p, '-', '', '', '', '', '', '', '', cellText(r)]); continue; }
+        if (!timed(r)) { drows.push([workloadTitle(w), p, '-', '', '', '', '', '', '', '', '', cellText(r)]); continue; }
         const ratio = timed(ours) && p !== 'ours' ? `${(r.medianMs / ours.medianMs).toFixed(2)}` : p === 'ours' ? '1.00' : 'n/a';
         const ag = r.agreement ?? {};
         drows.push([
-          workloadTitle(w), p, r.medianMs.toFixed(1), r.runs, r.gflops.toFixed(2), ratio,
+          workloadTitle(w), p, r.medianMs.toFixed(1), r.runs, r.cpuPerWall != null ? r.cpuPerWall.toFixed(2) : '-', r.gflops.toFixed(2), ratio,
           peakG ? `${((100 * r.gflops) / peakG).toFixed(1)}%` : 'n/a',
           ag.maxAbsDiff != null ? ag.maxAbsDiff.toExponential(2) : '-',
           ag.worstRatio != null ? ag.worstRatio.toFixed(3) : '-',
@@ -115,12 +124,20 @@ export function markdownReport(all) {
       const ours = w.peers.ours;
       const cells = peers.map((p) => {
         const x = w.peers[p];
-        if (!timed(x)) return cellText(x);
-        return `${fmtMs(x.medianMs)} (${x.gflops.toFixed(1)}${peakG ? `, ${((100 * x.gflops) / peakG).toFixed(0)}% of peak` : ''})${x.status === 'disagrees' ? ' **disagrees**' : ''}`;
+        if (!timed(x)) return cellText(x, { short: true });
+        const star = x.cpuPerWall != null && x.cpuPerWall < CONTENDED ? '\\*' : '';
+        return `${fmtMs(x.medianMs)}${star} (${x.gflops.toFixed(1)}${peakG ? `, ${((100 * x.gflops) / peakG).toFixed(0)}% of peak` : ''})${x.status === 'disagrees' ? ' **disagrees**' : ''}`;
       });
       const ratios = peers.filter((p) => p !== 'ours').map((p) => (timed(ours) && timed(w.peers[p]) ? `${(w.peers[p].medianMs / ours.medianMs).toFixed(2)}×` : 'n/a'));
       out.push(`| ${workloadTitle(w)} | ${(w.flops / 1e9).toFixed(2)} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
     }
+    if (r.workloads.some((w) => Object.values(w.peers).some((x) => x.cpuPerWall != null && x.cpuPerWall < CONTENDED))) {
+      out.push('', `\\* CPU time / wall time < ${CONTENDED} over the timed runs: another process shared the core, so that time is inflated.`);
+    }
+    const errs = [];
+    for (const w of orderedWorkloads(r)) for (const [p, x] of Object.entries(w.peers)) if (x.status === 'error') errs.push(`${p} at B=${w.B} T=${w.T}: ${x.note}`);
+    if (errs.length) out.push('', 'Errors:', '', ...errs.map((e) => `- ${e}`));
+    if (r.machine?.loadavg) out.push('', `1-minute load average at the start and end of the run: ${r.machine.loadavg.map((v) => v.toFixed(2)).join(' → ')} (${r.machine.cores} cores).`);
     out.push('');
     // agreement summary
     const worst = {};
