@@ -16,6 +16,15 @@ causal_attention::causal_attention(std::int64_t d_in, std::int64_t d_out, std::i
     W_query = linear_layer(d_in_, d_out_, qkv_bias, gen);
     W_key = linear_layer(d_in_, d_out_, qkv_bias, gen);
     W_value = linear_layer(d_in_, d_out_, qkv_bias, gen);
+    parameters_changed();
+}
+
+void causal_attention::forward_fast(const float* x, std::size_t batch, std::size_t tokens, float* out,
+                                    std::size_t ldo) const {
+    const std::size_t rows = batch * tokens;
+    tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v
+    qkv_.apply(static_cast<int>(rows), x, static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
+    fast::attention_heads(qkv.data(), batch, tokens, 1, d_out_, true, out, ldo);
 }
 
 tensor causal_attention::forward_batched(const tensor& x, trace* tr) {
@@ -32,6 +41,12 @@ tensor causal_attention::forward_batched(const tensor& x, trace* tr) {
 
 tensor causal_attention::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
+    if (fast_path_applies(tr)) {
+        validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_);
+        tensor out(dims.batched ? shape_t{dims.batch, dims.tokens, d_out_} : shape_t{dims.tokens, d_out_});
+        forward_fast(x.data(), dims.batch, dims.tokens, out.data(), d_out_);
+        return out;
+    }
     tensor batched = x;
     batched.reshape({dims.batch, dims.tokens, dims.features});
     trace local;

@@ -37,8 +37,8 @@ multi_head_attention_wrapper::multi_head_attention_wrapper(std::int64_t d_in, st
     : d_in_(validate::size(class_name(), "dIn", d_in)),
       d_out_(validate::size(class_name(), "dOut", d_out)),
       context_length_(validate::size(class_name(), "contextLength", context_length)),
-      num_heads_(validate::size(class_name(), "numHeads", num_heads)) {
-    validate::probability(class_name(), "dropout", dropout);
+      num_heads_(validate::size(class_name(), "numHeads", num_heads)),
+      dropout_(validate::probability(class_name(), "dropout", dropout)) {
     validate::fits(class_name(), "the weights", 3.0 * num_heads_ * (static_cast<double>(d_in_) + 1) * d_out_);
     heads.reserve(num_heads_);
     for (std::size_t h = 0; h < num_heads_; ++h)
@@ -49,6 +49,15 @@ tensor multi_head_attention_wrapper::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     validate::fits(class_name(), "the attention matrices",
                    6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
+    if (fast::applies(tr, training_, dropout_)) {
+        // Each head writes its (B·T, dOut) context straight into its columns of the output.
+        validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_ * num_heads_);
+        const std::size_t width = num_heads_ * d_out_;
+        tensor out(dims.batched ? shape_t{dims.batch, dims.tokens, width} : shape_t{dims.tokens, width});
+        for (std::size_t h = 0; h < num_heads_; ++h)
+            heads[h].forward_fast(x.data(), dims.batch, dims.tokens, out.data() + h * d_out_, width);
+        return out;
+    }
     tensor batched = x;
     batched.reshape({dims.batch, dims.tokens, dims.features});
     std::vector<tensor> outputs;                 // each (B, T, dOut)
@@ -91,6 +100,10 @@ std::vector<std::pair<std::string, tensor*>> multi_head_attention_wrapper::param
     return out;
 }
 
+void multi_head_attention_wrapper::parameters_changed() {
+    for (auto& head : heads) head.repack();
+}
+
 std::vector<std::string> multi_head_attention_wrapper::mask_keys() const {
     std::vector<std::string> keys;
     for (std::size_t h = 0; h < heads.size(); ++h) keys.push_back("heads." + std::to_string(h) + ".mask");
@@ -116,12 +129,31 @@ multi_head_attention::multi_head_attention(std::int64_t d_in, std::int64_t d_out
     W_key = linear_layer(d_in_, d_out_, qkv_bias, gen);
     W_value = linear_layer(d_in_, d_out_, qkv_bias, gen);
     out_proj = linear_layer(d_out_, d_out_, true, gen);
+    parameters_changed();
+}
+
+void multi_head_attention::parameters_changed() {
+    qkv_.pack({&W_query, &W_key, &W_value});
+    out_proj_packed_.pack({&out_proj});
 }
 
 tensor multi_head_attention::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     validate::fits(class_name(), "the attention matrices",
                    6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
+    if (fast::applies(tr, training_, dropout_)) {
+        const std::size_t rows = dims.batch * dims.tokens;
+        validate::fits(class_name(), "the projections", 4.0 * rows * d_out_);
+        tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v, heads side by side
+        qkv_.apply(static_cast<int>(rows), x.data(), static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
+        // The context of each head overwrites its query columns: (B·T, dOut) at stride 3·dOut,
+        // already in the merged (B, T, H·headDim) order that out_proj reads.
+        fast::attention_heads(qkv.data(), dims.batch, dims.tokens, num_heads_, head_dim_, true, qkv.data(), 3 * d_out_);
+        tensor out(dims.batched ? shape_t{dims.batch, dims.tokens, d_out_} : shape_t{dims.tokens, d_out_});
+        out_proj_packed_.apply(static_cast<int>(rows), qkv.data(), static_cast<int>(3 * d_out_), out.data(),
+                               static_cast<int>(d_out_));
+        return out;
+    }
     tensor batched = x;
     batched.reshape({dims.batch, dims.tokens, dims.features});
     tensor keys = split_heads(W_key.forward(batched), num_heads_);  // (B, H, T, headDim)

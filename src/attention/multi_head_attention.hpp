@@ -24,9 +24,11 @@ protected:
     std::vector<std::pair<std::string, tensor*>> parameters() override;
     std::vector<std::string> mask_keys() const override;
     std::size_t mask_size() const override { return context_length_; }
+    void parameters_changed() override;
 
 private:
     std::size_t d_in_, d_out_, context_length_, num_heads_;
+    double dropout_;
 };
 
 class multi_head_attention : public module {
@@ -44,8 +46,11 @@ protected:
     std::vector<std::pair<std::string, tensor*>> parameters() override;
     std::vector<std::string> mask_keys() const override { return {"mask"}; }
     std::size_t mask_size() const override { return context_length_; }
+    void parameters_changed() override;
 
 private:
+    fast::packed_projection qkv_;       // [W_query; W_key; W_value]
+    fast::packed_projection out_proj_packed_;
     std::size_t d_in_, d_out_, context_length_, num_heads_, head_dim_;
     double dropout_;
     generator* gen_;

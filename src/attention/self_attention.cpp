@@ -16,6 +16,17 @@ tensor as_single_head(const tensor& x) {
     return out;
 }
 
+// No trace: one SGEMM for q | k | v, then the fused (non-causal) attention.
+tensor forward_fast(const fast::packed_projection& qkv_proj, const tensor& x, std::size_t t, std::size_t d_in,
+                    std::size_t d_out) {
+    validate::fits("SelfAttention", "the projections", 4.0 * t * d_out);
+    tensor qkv(shape_t{t, 3 * d_out});
+    qkv_proj.apply(static_cast<int>(t), x.data(), static_cast<int>(d_in), qkv.data(), static_cast<int>(3 * d_out));
+    tensor out(shape_t{t, d_out});
+    fast::attention_heads(qkv.data(), 1, t, 1, d_out, false, out.data(), d_out);
+    return out;
+}
+
 tensor drop_batch_and_head(tensor x) {
     x.reshape({x.shape()[2], x.shape()[3]});
     return x;
@@ -69,10 +80,12 @@ self_attention_v1::self_attention_v1(std::int64_t d_in, std::int64_t d_out, gene
     W_query = gen.rand({d_in_, d_out_});
     W_key = gen.rand({d_in_, d_out_});
     W_value = gen.rand({d_in_, d_out_});
+    parameters_changed();
 }
 
 tensor self_attention_v1::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, false, 0);
+    if (!tr) return forward_fast(qkv_, x, dims.tokens, d_in_, d_out_);
     validate::fits(class_name(), "the attention matrices", 4.0 * static_cast<double>(dims.tokens) * dims.tokens);
     tensor keys = ref::matmul(x, W_key);  // (T, dOut)
     tensor queries = ref::matmul(x, W_query);
@@ -103,10 +116,12 @@ self_attention_v2::self_attention_v2(std::int64_t d_in, std::int64_t d_out, bool
     W_query = linear_layer(d_in_, d_out_, qkv_bias, gen);
     W_key = linear_layer(d_in_, d_out_, qkv_bias, gen);
     W_value = linear_layer(d_in_, d_out_, qkv_bias, gen);
+    parameters_changed();
 }
 
 tensor self_attention_v2::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, false, 0);
+    if (!tr) return forward_fast(qkv_, x, dims.tokens, d_in_, d_out_);
     validate::fits(class_name(), "the attention matrices", 4.0 * static_cast<double>(dims.tokens) * dims.tokens);
     tensor keys = W_key.forward(x);  // (T, dOut)
     tensor queries = W_query.forward(x);

@@ -2,6 +2,7 @@
 // from torch.rand) and SelfAttention_v2 (nn.Linear projections). Inputs are (T, dIn).
 #pragma once
 
+#include "attention/fast_path.hpp"
 #include "attention/module.hpp"
 
 namespace attn {
@@ -40,8 +41,10 @@ public:
 
 protected:
     std::vector<std::pair<std::string, tensor*>> parameters() override;
+    void parameters_changed() override { qkv_.pack_transposed({&W_query, &W_key, &W_value}); }
 
 private:
+    fast::packed_projection qkv_;  // [W_query; W_key; W_value] as nn.Linear weights
     std::size_t d_in_, d_out_;
 };
 
@@ -57,8 +60,10 @@ public:
 
 protected:
     std::vector<std::pair<std::string, tensor*>> parameters() override;
+    void parameters_changed() override { qkv_.pack({&W_query, &W_key, &W_value}); }
 
 private:
+    fast::packed_projection qkv_;  // [W_query; W_key; W_value] as nn.Linear weights
     std::size_t d_in_, d_out_;
 };
 
