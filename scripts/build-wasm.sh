@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's emscripten runs Node tools that need acorn from Debian's node modules.
 export NODE_PATH=/usr/share/nodejs
-emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/wasm --target attention_wasm -j"$(nproc)"
-mkdir -p dist
-cp build/wasm/attention_wasm.mjs build/wasm/attention_wasm.wasm dist/
-cp src/js/index.js src/js/index.d.ts dist/
-echo "dist/: $(du -sh dist | cut -f1) ($(stat -c %s dist/attention_wasm.wasm) bytes of wasm)"
+# WASM_BUILD_DIR / DIST_DIR let a second checkout or a benchmark build elsewhere.
+build=${WASM_BUILD_DIR:-build/wasm}
+dist=${DIST_DIR:-dist}
+emcmake cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake --build "$build" --target attention_wasm -j"$(nproc)"
+mkdir -p "$dist"
+cp "$build/attention_wasm.mjs" "$build/attention_wasm.wasm" "$dist/"
+cp src/js/index.js src/js/index.d.ts "$dist/"
+echo "$dist/: $(du -sh "$dist" | cut -f1) ($(stat -c %s "$dist/attention_wasm.wasm") bytes of wasm)"
