@@ -14,7 +14,7 @@ namespace {
 using namespace simd;
 
 constexpr int kLanes = 8;    // queries per group: two 4-wide vectors, softmax runs across them
-constexpr int kGroups = 4;   // groups per query block: 32 queries share each packed key tile
+constexpr int kGroups = 8;   // groups per query block: 64 queries share each packed K/V tile
 constexpr int kBlockQ = kLanes * kGroups;
 constexpr int kTileK = 64;   // keys per tile (K and V tiles of 64 x D stay in L1 for D = 64)
 constexpr int kKR = 4;       // keys per q.k micro-tile (rows), K packed in quads
@@ -48,6 +48,21 @@ void pack_k_tile(int kn, int d, const float* k, int ldk, float* kp) {
   }
 }
 
+// Pack keys [0, kn) of a V tile chunk-major: vp[c][j][0:4] = v[j][4c : 4c + 4] (the last chunk
+// of a head dim that is not a multiple of 4 is zero-padded), so the p.v loop reads 16
+// contiguous bytes per key instead of one row 'ldv' floats away.
+void pack_v_tile(int kn, int d, const float* v, int ldv, float* vp) {
+  const int full = d / 4;
+  for (int j = 0; j < kn; ++j) {
+    const float* row = v + std::size_t(j) * ldv;
+    for (int c = 0; c < full; ++c) storeu(vp + (std::size_t(c) * kTileK + j) * 4, loadu(row + 4 * c));
+    if (full * 4 < d) {
+      float* out = vp + (std::size_t(full) * kTileK + j) * 4;
+      for (int r = 0; r < 4; ++r) out[r] = full * 4 + r < d ? row[full * 4 + r] : 0.0f;
+    }
+  }
+}
+
 // st[r][0:8] = (sum_dd kp[dd][r] * qt[dd][0:8]) / divisor for the 4 keys of one quad.
 // Same register shape as the 4x8 GEMM micro-kernel (8 accumulators, packed operands).
 ATTN_INLINE void qk_quad(int d, const float* kp, const float* qt, float* st, vf vdiv) {
@@ -70,10 +85,10 @@ ATTN_INLINE void qk_quad(int d, const float* kp, const float* qt, float* st, vf 
   }
 }
 
-// ot[r][0:8] = alpha * ot[r][0:8] + sum_j v[j][r] * pt[j][0:8] for DR consecutive head dims
-// (v points at v[0][d0], ot at O^T[d0]).
+// ot[r][0:8] = alpha * ot[r][0:8] + sum_j vp[j][r] * pt[j][0:8] for DR <= 4 consecutive head
+// dims (vp points at one packed 4-wide chunk of V, ot at O^T[4c]).
 template <int DR>
-ATTN_INLINE void pv_rows(int kn, const float* v, int ldv, const float* pt, float* ot, vf alpha0, vf alpha1) {
+ATTN_INLINE void pv_rows(int kn, const float* vp, const float* pt, float* ot, vf alpha0, vf alpha1) {
   vf acc0[DR], acc1[DR];
   for (int r = 0; r < DR; ++r) {
     acc0[r] = mul(loadu(ot + r * kLanes), alpha0);
@@ -83,11 +98,11 @@ ATTN_INLINE void pv_rows(int kn, const float* v, int ldv, const float* pt, float
     const vf p0 = loadu(pt);
     const vf p1 = loadu(pt + 4);
     for (int r = 0; r < DR; ++r) {
-      const vf vr = load1(v + r);
+      const vf vr = load1(vp + r);
       acc0[r] = madd(vr, p0, acc0[r]);
       acc1[r] = madd(vr, p1, acc1[r]);
     }
-    v += ldv;
+    vp += 4;
     pt += kLanes;
   }
   for (int r = 0; r < DR; ++r) {
@@ -111,14 +126,16 @@ void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const f
       for (int dd = 0; dd < d; ++dd) o[std::size_t(i) * ldo + dd] = 0.0f;
     return;
   }
-  // Scratch, O(D * tile): transposed queries, transposed output accumulators, packed K tile,
-  // one group's score / probability tile.
+  // Scratch, O(D * tile): transposed queries, transposed output accumulators, packed K and V
+  // tiles, one group's score / probability tile.
   const std::size_t group_floats = std::size_t(d) * kLanes;
-  std::vector<float> scratch(2 * kGroups * group_floats + std::size_t(kTileK) * d + kTileK * kLanes);
+  const std::size_t d4 = std::size_t(d + 3) / 4 * 4;
+  std::vector<float> scratch(2 * kGroups * group_floats + 2 * kTileK * d4 + kTileK * kLanes);
   float* const qt_all = scratch.data();
   float* const ot_all = qt_all + kGroups * group_floats;
   float* const kp = ot_all + kGroups * group_floats;
-  float* const st = kp + std::size_t(kTileK) * d;
+  float* const vp = kp + kTileK * d4;
+  float* const st = vp + kTileK * d4;
 
   const vf vdiv = set1(scale_divisor);
   const vf neg_inf = set1(kNegInf);
@@ -147,6 +164,7 @@ void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const f
     for (int k0 = 0; k0 < k_end; k0 += kTileK) {
       const int kn = std::min(kTileK, k_end - k0);
       pack_k_tile(kn, d, k + std::size_t(k0) * ldk, ldk, kp);
+      pack_v_tile(kn, d, v + std::size_t(k0) * ldv, ldv, vp);
       for (int g = 0; g < groups; ++g) {
         const int qg = q0 + g * kLanes;                                   // first query of the group
         const int qg_last = std::min(qg + kLanes, tq) - 1;                // last real query
@@ -197,13 +215,13 @@ void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const f
         g_st.m1 = tm1;
 
         // 4. O^T = alpha * O^T + V_tile^T . P^T
-        const float* vt = v + std::size_t(k0) * ldv;
         int dd = 0;
-        for (; dd + kDR <= d; dd += kDR) pv_rows<kDR>(kn_g, vt + dd, ldv, st, ot + dd * kLanes, alpha0, alpha1);
+        for (; dd + kDR <= d; dd += kDR)
+          pv_rows<kDR>(kn_g, vp + std::size_t(dd) * kTileK, st, ot + dd * kLanes, alpha0, alpha1);
         switch (d - dd) {  // head-dim tail
-          case 3: pv_rows<3>(kn_g, vt + dd, ldv, st, ot + dd * kLanes, alpha0, alpha1); break;
-          case 2: pv_rows<2>(kn_g, vt + dd, ldv, st, ot + dd * kLanes, alpha0, alpha1); break;
-          case 1: pv_rows<1>(kn_g, vt + dd, ldv, st, ot + dd * kLanes, alpha0, alpha1); break;
+          case 3: pv_rows<3>(kn_g, vp + std::size_t(dd) * kTileK, st, ot + dd * kLanes, alpha0, alpha1); break;
+          case 2: pv_rows<2>(kn_g, vp + std::size_t(dd) * kTileK, st, ot + dd * kLanes, alpha0, alpha1); break;
+          case 1: pv_rows<1>(kn_g, vp + std::size_t(dd) * kTileK, st, ot + dd * kLanes, alpha0, alpha1); break;
           default: break;
         }
       }

@@ -1,6 +1,6 @@
 // Fast kernels (src/kernels) against their naive reference twins, XNNPACK style: sizes that
 // are and are not multiples of the vector width (4) and of the tiles (GEMM 4x8, attention
-// 8/32 queries x 64 keys, K/D tails), row strides larger than the row, and the special values
+// 8-query groups / 64-query blocks x 64 keys, K/D tails), row strides larger than the row, and the special values
 // PyTorch defines. Tolerances are explicit per op, each with the reason for its size.
 #include <catch2/catch.hpp>
 
