@@ -12,6 +12,9 @@
 
 #include <malloc.h>
 
+#include <cmath>
+#include <cstdint>
+
 #include <memory>
 #include <new>
 #include <string>
@@ -39,25 +42,43 @@ val error_value(const char* kind, const std::string& message) {
     return e;
 }
 
-// Runs `body`, turning C++ failures into an error value.
+// Runs `body`, turning C++ failures into an error value; `who` (the class or function) starts
+// the messages of failures that do not name it themselves.
 template <class F>
-val guarded(F&& body) {
+val guarded(F&& body, const std::string& who = "attention-wasm") {
     try {
         return body();
     } catch (const attn::error& e) {
         return error_value(e.kind() == attn::error_kind::type ? "type" : "range", e.what());
     } catch (const std::bad_alloc&) {
-        return error_value("range", "attention-wasm: out of memory (the wasm heap could not grow further)");
+        return error_value("range", who + ": out of memory (the wasm heap could not grow further)");
     } catch (const std::exception& e) {
-        return error_value("range", std::string("attention-wasm: ") + e.what());
+        return error_value("range", who + ": " + e.what());
     }
 }
 
-// shape: JS array of non-negative integers (checked by index.js); data: Float32Array of the product.
-attn::tensor from_js(const val& data, const val& shape, const char* what) {
+// The largest single axis: the same bound as any size argument. Checked on the double, before the
+// cast to the 32-bit size_t of wasm32 (which would wrap 2^32 to 0: rand([2 ** 32]) was empty).
+constexpr double max_axis = static_cast<double>(std::int64_t{1} << 30);
+
+// shape: JS array of non-negative integers (their kind is checked by index.js).
+attn::shape_t shape_from_js(const val& shape, const char* what) {
     attn::shape_t s;
     const unsigned rank = shape["length"].as<unsigned>();
-    for (unsigned i = 0; i < rank; ++i) s.push_back(static_cast<std::size_t>(shape[i].as<double>()));
+    for (unsigned i = 0; i < rank; ++i) {
+        const double d = shape[i].as<double>();
+        if (!(d >= 0) || d != std::floor(d))
+            attn::raise_range(what, ": shape[", i, "] (", attn::js_number{d}, ") must be a non-negative integer");
+        if (d > max_axis)
+            attn::raise_range(what, ": shape[", i, "] (", attn::js_number{d}, ") is too large (at most 1073741824)");
+        s.push_back(static_cast<std::size_t>(d));
+    }
+    return s;
+}
+
+// data: Float32Array of the shape's product.
+attn::tensor from_js(const val& data, const val& shape, const char* what) {
+    const attn::shape_t s = shape_from_js(shape, what);
     const std::size_t n = attn::checked_numel(s, what);
     attn::validate::fits(what, "the input", static_cast<double>(n));
     if (data["length"].as<double>() != static_cast<double>(n))
@@ -127,7 +148,7 @@ public:
                 attn::raise_type("attention-wasm: unknown class '", cls, "'");
             }
             return val::null();
-        });
+        }, cls);
     }
 
     val forward(val data, val shape, bool with_trace) {
@@ -136,7 +157,7 @@ public:
             attn::trace tr;
             attn::tensor y = module_->forward(x, with_trace ? &tr : nullptr);
             return forward_result(y, with_trace ? &tr : nullptr);
-        });
+        }, module_->class_name());
     }
 
     val state_dict() const {
@@ -144,7 +165,7 @@ public:
             val out = val::object();
             for (const auto& [key, value] : module_->get_state_dict()) out.set(key, to_js(value));
             return out;
-        });
+        }, module_->class_name());
     }
 
     // entries: [{key, data, shape}, ...]
@@ -158,7 +179,7 @@ public:
             }
             module_->load_state_dict(sd);
             return val::null();
-        });
+        }, module_->class_name());
     }
 
     void train(bool mode) { module_->train(mode); }
@@ -173,10 +194,20 @@ private:
 
 val softmax(val data, val shape, double dim) {
     return guarded([&]() -> val {
-        if (dim != static_cast<double>(static_cast<long long>(dim)))
+        // Checked on the double: converting NaN, ±Infinity or 1e20 to an integer is undefined.
+        if (!std::isfinite(dim) || dim != std::floor(dim))
             attn::raise_range("softmax: dim (", attn::js_number{dim}, ") must be an integer");
-        return to_js(attn::softmax(from_js(data, shape, "softmax"), static_cast<std::int64_t>(dim)));
-    });
+        attn::tensor x = from_js(data, shape, "softmax");
+        const double rank = static_cast<double>(x.dimension());
+        if (std::fabs(dim) > rank + 1) {  // out of range either way; keeps the cast below defined
+            if (std::fabs(dim) <= 9007199254740992.0)  // print integers as integers (js_number gives 1e+02)
+                attn::raise_range("softmax: dim (", static_cast<long long>(dim),
+                                  ") is out of range for a tensor of rank ", x.dimension());
+            attn::raise_range("softmax: dim (", attn::js_number{dim}, ") is out of range for a tensor of rank ",
+                              x.dimension());
+        }
+        return to_js(attn::softmax(x, static_cast<std::int64_t>(dim)));
+    }, "softmax");
 }
 
 val simplified(val data, val shape, bool with_trace) {
@@ -185,16 +216,24 @@ val simplified(val data, val shape, bool with_trace) {
         attn::tensor y = attn::simplified_self_attention(from_js(data, shape, "simplifiedSelfAttention"),
                                                          with_trace ? &tr : nullptr);
         return forward_result(y, with_trace ? &tr : nullptr);
-    });
+    }, "simplifiedSelfAttention");
 }
 
-template <attn::tensor (*F)(const attn::tensor&)>
+constexpr char sum_normalize_name[] = "sumNormalize";
+constexpr char softmax_naive_name[] = "softmaxNaive";
+constexpr char mask_and_renormalize_name[] = "maskAndRenormalize";
+
+template <attn::tensor (*F)(const attn::tensor&), const char* Name>
 val unary(val data, val shape) {
-    return guarded([&]() -> val { return to_js(F(from_js(data, shape, "chapter"))); });
+    return guarded([&]() -> val { return to_js(F(from_js(data, shape, Name))); }, Name);
 }
 
 val tril_ones(double t) {
-    return guarded([&]() -> val { return to_js(attn::tril_ones(attn::validate::size_number("trilOnes", "t", t))); });
+    return guarded([&]() -> val {
+        const std::size_t n = attn::validate::size_number("trilOnes", "t", t);
+        attn::validate::fits("trilOnes", "the (t, t) result", static_cast<double>(n) * static_cast<double>(n));
+        return to_js(attn::tril_ones(n));
+    }, "trilOnes");
 }
 
 // seed as two 32-bit halves of its 64-bit two's complement (index.js splits safe integers and BigInts)
@@ -205,14 +244,12 @@ void manual_seed(double hi, double lo) {
 
 val random_tensor(val shape, bool normal) {
     return guarded([&]() -> val {
-        attn::shape_t s;
-        const unsigned rank = shape["length"].as<unsigned>();
-        for (unsigned i = 0; i < rank; ++i) s.push_back(static_cast<std::size_t>(shape[i].as<double>()));
         const char* what = normal ? "randn" : "rand";
+        const attn::shape_t s = shape_from_js(shape, what);
         attn::validate::fits(what, "the tensor", static_cast<double>(attn::checked_numel(s, what)));
         auto& gen = attn::default_generator();
         return to_js(normal ? gen.randn(s) : gen.rand(s));
-    });
+    }, normal ? "randn" : "rand");
 }
 
 // Bytes the allocator has handed out and not taken back: flat across calls means no leak.
@@ -248,9 +285,9 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
         .function("className", &module_handle::class_name);
     emscripten::function("softmax", &softmax);
     emscripten::function("simplifiedSelfAttention", &simplified);
-    emscripten::function("sumNormalize", &unary<attn::sum_normalize>);
-    emscripten::function("softmaxNaive", &unary<attn::softmax_naive>);
-    emscripten::function("maskAndRenormalize", &unary<attn::mask_and_renormalize>);
+    emscripten::function("sumNormalize", &unary<attn::sum_normalize, sum_normalize_name>);
+    emscripten::function("softmaxNaive", &unary<attn::softmax_naive, softmax_naive_name>);
+    emscripten::function("maskAndRenormalize", &unary<attn::mask_and_renormalize, mask_and_renormalize_name>);
     emscripten::function("trilOnes", &tril_ones);
     emscripten::function("manualSeed", &manual_seed);
     emscripten::function("randomTensor", &random_tensor);

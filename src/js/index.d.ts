@@ -21,7 +21,7 @@ export declare class Tensor {
   toString(): string;
 }
 
-/** The intermediates of a forward pass, each where the variant has that step (API.md "trace"). */
+/** The intermediates of a forward pass (API.md "trace"): SelfAttentionV1 / SelfAttentionV2. */
 export interface Trace {
   /** (T, dOut) · (B, T, dOut) for CausalAttention · (B, H, T, headDim) for the multi-head classes */
   queries: Tensor;
@@ -31,21 +31,31 @@ export interface Trace {
   scores: Tensor;
   /** scores / sqrt(d_k), before the mask (an extra of this package) */
   scaled: Tensor;
-  /** after the causal mask, with -Infinity (causal classes only) */
-  masked?: Tensor;
   /** after softmax */
   weights: Tensor;
-  /** after dropout (causal classes only) */
-  dropped?: Tensor;
   /** weights·values, before any out_proj */
   context: Tensor;
-  /** MultiHeadAttention: the heads merged back to (B, T, dOut), the input of out_proj */
-  concat?: Tensor;
 }
 
-export interface TracedResult {
+/** CausalAttention and MultiHeadAttentionWrapper: the causal mask and dropout too. */
+export interface CausalTrace extends Trace {
+  /** after the causal mask, with -Infinity */
+  masked: Tensor;
+  /** after dropout */
+  dropped: Tensor;
+}
+
+/** MultiHeadAttention: also the heads merged back to (B, T, dOut), the input of out_proj. */
+export interface MultiHeadTrace extends CausalTrace {
+  concat: Tensor;
+}
+
+/** nn.Dropout has no intermediates: its trace is empty. */
+export type DropoutTrace = Record<string, never>;
+
+export interface TracedResult<T extends object = Trace> {
   output: Tensor;
-  trace: Trace;
+  trace: T;
 }
 
 export interface ForwardOptions {
@@ -60,11 +70,14 @@ export interface ProjectionOptions {
 /** PyTorch's state_dict(): { "W_query.weight": Tensor, ... } with PyTorch's keys and shapes. */
 export type StateDict = Record<string, Tensor>;
 
-/** What every module shares: forward, train/eval, state dicts, free(). */
-export declare abstract class Module {
+/**
+ * What every module shares: forward, train/eval, state dicts, free(). The modules are made from
+ * the instance `init()` resolves to (`new attn.MultiHeadAttention(...)`); these are their types.
+ */
+export interface Module<T extends object = Trace> {
   forward(x: TensorLike, options?: ForwardOptions & { trace?: false }): Tensor;
-  forward(x: TensorLike, options: ForwardOptions & { trace: true }): TracedResult;
-  forward(x: TensorLike, options?: ForwardOptions): Tensor | TracedResult;
+  forward(x: TensorLike, options: ForwardOptions & { trace: true }): TracedResult<T>;
+  forward(x: TensorLike, options?: ForwardOptions): Tensor | TracedResult<T>;
   /** Training mode (dropout active); modules start in training mode, as in PyTorch. */
   train(mode?: boolean): this;
   eval(): this;
@@ -77,25 +90,38 @@ export declare abstract class Module {
   free(): void;
 }
 
-export declare class Dropout extends Module {
-  constructor(p: number);
+export interface Dropout extends Module<DropoutTrace> {}
+export interface SelfAttentionV1 extends Module<Trace> {}
+export interface SelfAttentionV2 extends Module<Trace> {}
+export interface CausalAttention extends Module<CausalTrace> {}
+export interface MultiHeadAttentionWrapper extends Module<CausalTrace> {}
+export interface MultiHeadAttention extends Module<MultiHeadTrace> {}
+
+export interface DropoutConstructor {
+  new (p: number): Dropout;
+  readonly prototype: Dropout;
 }
-export declare class SelfAttentionV1 extends Module {
-  constructor(dIn: number, dOut: number);
+export interface SelfAttentionV1Constructor {
+  new (dIn: number, dOut: number): SelfAttentionV1;
+  readonly prototype: SelfAttentionV1;
 }
-export declare class SelfAttentionV2 extends Module {
-  constructor(dIn: number, dOut: number, options?: ProjectionOptions);
+export interface SelfAttentionV2Constructor {
+  new (dIn: number, dOut: number, options?: ProjectionOptions): SelfAttentionV2;
+  readonly prototype: SelfAttentionV2;
 }
-export declare class CausalAttention extends Module {
-  constructor(dIn: number, dOut: number, contextLength: number, dropout: number, options?: ProjectionOptions);
+export interface CausalAttentionConstructor {
+  new (dIn: number, dOut: number, contextLength: number, dropout: number, options?: ProjectionOptions): CausalAttention;
+  readonly prototype: CausalAttention;
 }
-export declare class MultiHeadAttentionWrapper extends Module {
-  constructor(dIn: number, dOut: number, contextLength: number, dropout: number, numHeads: number,
-              options?: ProjectionOptions);
+export interface MultiHeadAttentionWrapperConstructor {
+  new (dIn: number, dOut: number, contextLength: number, dropout: number, numHeads: number,
+       options?: ProjectionOptions): MultiHeadAttentionWrapper;
+  readonly prototype: MultiHeadAttentionWrapper;
 }
-export declare class MultiHeadAttention extends Module {
-  constructor(dIn: number, dOut: number, contextLength: number, dropout: number, numHeads: number,
-              options?: ProjectionOptions);
+export interface MultiHeadAttentionConstructor {
+  new (dIn: number, dOut: number, contextLength: number, dropout: number, numHeads: number,
+       options?: ProjectionOptions): MultiHeadAttention;
+  readonly prototype: MultiHeadAttention;
 }
 
 export interface SimplifiedTrace {
@@ -129,7 +155,8 @@ export interface Attention {
   softmax(x: TensorLike, dim?: number): Tensor;
   /** Section 3.3: context = softmax(x·xᵀ)·x, no trainable weights. */
   simplifiedSelfAttention(x: TensorLike, options?: { trace?: false }): Tensor;
-  simplifiedSelfAttention(x: TensorLike, options: { trace: true }): { output: Tensor; trace: SimplifiedTrace };
+  simplifiedSelfAttention(x: TensorLike, options: { trace: true }): TracedResult<SimplifiedTrace>;
+  simplifiedSelfAttention(x: TensorLike, options?: { trace?: boolean }): Tensor | TracedResult<SimplifiedTrace>;
 
   /** The chapter's stepping stones (sections 3.3.1 and 3.5.1). */
   readonly chapter: {
@@ -143,12 +170,12 @@ export interface Attention {
     trilOnes(t: number): Tensor;
   };
 
-  readonly Dropout: typeof Dropout;
-  readonly SelfAttentionV1: typeof SelfAttentionV1;
-  readonly SelfAttentionV2: typeof SelfAttentionV2;
-  readonly CausalAttention: typeof CausalAttention;
-  readonly MultiHeadAttentionWrapper: typeof MultiHeadAttentionWrapper;
-  readonly MultiHeadAttention: typeof MultiHeadAttention;
+  readonly Dropout: DropoutConstructor;
+  readonly SelfAttentionV1: SelfAttentionV1Constructor;
+  readonly SelfAttentionV2: SelfAttentionV2Constructor;
+  readonly CausalAttention: CausalAttentionConstructor;
+  readonly MultiHeadAttentionWrapper: MultiHeadAttentionWrapperConstructor;
+  readonly MultiHeadAttention: MultiHeadAttentionConstructor;
 
   /** Bytes the wasm allocator holds, the heap's current size and the most it may grow to. */
   memory(): { inUse: number; heapSize: number; maxMemory: number };
