@@ -22,6 +22,7 @@ causal_attention::causal_attention(std::int64_t d_in, std::int64_t d_out, std::i
 void causal_attention::forward_fast(const float* x, std::size_t batch, std::size_t tokens, float* out,
                                     std::size_t ldo) const {
     const std::size_t rows = batch * tokens;
+    if (rows == 0) return;  // no rows: attention_heads would offset null data
     tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v
     qkv_.apply(static_cast<int>(rows), x, static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
     fast::attention_heads(qkv.data(), batch, tokens, 1, d_out_, true, out, ldo);
@@ -30,6 +31,7 @@ void causal_attention::forward_fast(const float* x, std::size_t batch, std::size
 tensor causal_attention::forward_batched(const tensor& x, trace* tr) {
     const std::size_t b = x.shape()[0], t = x.shape()[1];
     validate::fits(class_name(), "the attention matrices", 6.0 * static_cast<double>(b) * t * t);
+    validate::fits(class_name(), "the projections", 4.0 * static_cast<double>(b) * t * d_out_);  // q, k, v, context
     // One head spanning dOut: (B, T, dOut) -> (B, 1, T, dOut)
     tensor keys = split_heads(W_key.forward(x), 1);
     tensor queries = split_heads(W_query.forward(x), 1);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "attention/validate.hpp"
 #include "core/errors.hpp"
 
 namespace attn {
@@ -38,6 +39,8 @@ tensor softmax_naive(const tensor& x) {
 }
 
 tensor tril_ones(std::size_t t) {
+    // t·t may exceed the memory limit (or wrap size_t: 65536² is 0 in wasm32) before allocating.
+    validate::fits("trilOnes", "the mask", static_cast<double>(t) * static_cast<double>(t));
     tensor m = make_tensor({t, t});
     for (std::size_t i = 0; i < t; ++i)
         for (std::size_t j = 0; j <= i; ++j) m(i, j) = 1.0f;

@@ -17,6 +17,7 @@ tensor concat(const std::vector<tensor>& parts, std::size_t axis) {
     for (const auto& p : parts) total += p.shape()[axis];
     s[axis] = total;
     tensor out(s);
+    if (out.size() == 0) return out;  // B = 0 or T = 0: nothing to copy (xtensor views of null data are UB)
     std::size_t offset = 0;
     for (const auto& p : parts) {
         xt::xstrided_slice_vector sv(s.size(), xt::all());
@@ -49,11 +50,13 @@ tensor multi_head_attention_wrapper::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     validate::fits(class_name(), "the attention matrices",
                    6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
+    // Both paths: the (B, T, H·dOut) output, and per head (B, T, dOut) q, k, v and context.
+    validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_ * num_heads_);
     if (fast::applies(tr, training_, dropout_)) {
         // Each head writes its (B·T, dOut) context straight into its columns of the output.
-        validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_ * num_heads_);
         const std::size_t width = num_heads_ * d_out_;
         tensor out(dims.batched ? shape_t{dims.batch, dims.tokens, width} : shape_t{dims.tokens, width});
+        if (out.size() == 0) return out;  // no rows: out.data() + h·dOut would offset null data
         for (std::size_t h = 0; h < num_heads_; ++h)
             heads[h].forward_fast(x.data(), dims.batch, dims.tokens, out.data() + h * d_out_, width);
         return out;
@@ -141,9 +144,11 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     validate::fits(class_name(), "the attention matrices",
                    6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
+    // Both paths: q, k, v, the context and the output, (B, T, dOut) each.
+    validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_);
     if (fast::applies(tr, training_, dropout_)) {
         const std::size_t rows = dims.batch * dims.tokens;
-        validate::fits(class_name(), "the projections", 4.0 * rows * d_out_);
+        if (rows == 0) return tensor(dims.batched ? shape_t{dims.batch, dims.tokens, d_out_} : shape_t{dims.tokens, d_out_});
         tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v, heads side by side
         qkv_.apply(static_cast<int>(rows), x.data(), static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
         // The context of each head overwrites its query columns: (B·T, dOut) at stride 3·dOut,

@@ -25,6 +25,8 @@ std::size_t size(const char* cls, const char* arg, std::int64_t value) {
 std::size_t size_number(const char* cls, const char* arg, double value) {
     if (!std::isfinite(value) || value != std::floor(value))
         raise_range(cls, ": ", arg, " (", js_number{value}, ") must be a positive integer");
+    // -1e300 must not reach the int64 conversion (undefined behaviour; wasm would trap or wrap).
+    if (value <= -1.0) raise_range(cls, ": ", arg, " (", js_number{value}, ") must be a positive integer");
     if (value > static_cast<double>(std::int64_t{1} << 30))
         raise_range(cls, ": ", arg, " (", js_number{value}, ") is too large (at most 1073741824)");
     return size(cls, arg, static_cast<std::int64_t>(value));
@@ -43,7 +45,9 @@ void divisible(const char* cls, const char* num_arg, std::size_t num, const char
 void fits(const char* cls, const char* what, double floats) {
     const double bytes = floats * 4.0;
     if (bytes > static_cast<double>(memory_limit())) {
-        raise_range(cls, ": ", what, " needs ", std::llround(bytes / (1024.0 * 1024.0)),
+        // js_number, not llround: beyond 2^63 MiB llround has no defined result (it printed
+        // -9223372036854775808); huge needs print as 1e+24 instead.
+        raise_range(cls, ": ", what, " needs ", js_number{std::round(bytes / (1024.0 * 1024.0))},
                     " MiB, more than the memory limit of ", memory_limit() / (1024 * 1024), " MiB");
     }
 }

@@ -93,6 +93,7 @@ tensor linear(const tensor& x, const tensor& weight, const tensor& bias) {
 
 tensor softmax(const tensor& x, std::size_t dim) {
     tensor y = x;
+    if (y.size() == 0) return y;  // e.g. (2, 0, 3) along dim 1: no rows, and data() may be null
     const auto& s = x.shape();
     std::size_t outer = 1, inner = 1;
     for (std::size_t i = 0; i < dim; ++i) outer *= s[i];
