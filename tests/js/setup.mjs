@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync,
+  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -53,9 +53,14 @@ export function packedProject() {
     const bytes = readFileSync(tarballTmp);
     const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 24);
     const files = info.files.map((f) => f.path).sort();
+    // Every test file relies on these; README.md is checked by package.test.mjs / readme.test.mjs.
+    assert.ok(bytes.length < MAX_TARBALL_BYTES, `npm pack: the tarball is ${bytes.length} bytes, not < 1 MB`);
+    assert.deepEqual(files.filter((f) => f !== 'README.md'), PACKAGE_FILES.filter((f) => f !== 'README.md'),
+      'npm pack: the tarball must hold exactly the dist files of package.json "files", package.json and README.md');
 
     const cacheRoot = join(tmpdir(), 'attention-wasm-tests');
     mkdirSync(cacheRoot, { recursive: true });
+    removeStale(cacheRoot, hash);
     const project = join(cacheRoot, hash);
     const tarball = join(cacheRoot, `${hash}.tgz`);
     if (!existsSync(join(project, '.ready'))) {
@@ -80,6 +85,20 @@ export function packedProject() {
     return packed;
   } finally {
     rmSync(packDir, { recursive: true, force: true });
+  }
+}
+
+// Installs of other builds, untouched for a day, are removed (each build has its own hash).
+function removeStale(cacheRoot, keep) {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of readdirSync(cacheRoot)) {
+    if (name.startsWith(keep)) continue;
+    const path = join(cacheRoot, name);
+    try {
+      if (statSync(path).mtimeMs < dayAgo) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another process removed it first
+    }
   }
 }
 
