@@ -57,7 +57,7 @@ let stagesWidth = 0; // px: the pipeline's width, from a ResizeObserver
 
 // ---- messages ---------------------------------------------------------------------------------
 
-const FIELDS = ['input', 'seed', 'dOut', 'numHeads', 'contextLength', 'dropout'];
+const FIELDS = ['input', 'paste', 'seed', 'dOut', 'numHeads', 'contextLength', 'dropout'];
 const fieldInput = { seed: 'p-seed', dOut: 'p-dOut', numHeads: 'p-numHeads', contextLength: 'p-contextLength', dropout: 'p-dropout' };
 
 function clearMessages() {
@@ -77,10 +77,10 @@ function setStatus(text, isError = false) {
 
 /** Shows an error next to the control it is about and says the view is the last good one. */
 function showError(err, extraField = null) {
-  const fields = fieldsOf(err);
+  const fields = extraField === $('paste-text') ? ['paste'] : fieldsOf(err);
   const variant = variantById(draft.variant);
   for (const f of fields) {
-    const shown = f === 'input' || variant.params.includes(f) ? f : 'input';
+    const shown = f === 'input' || f === 'paste' || variant.params.includes(f) ? f : 'input';
     $(`msg-${shown}`).textContent = err.message;
     if (fieldInput[shown]) $(fieldInput[shown]).setAttribute('aria-invalid', 'true');
   }
@@ -158,6 +158,7 @@ function saveURL() {
 
 function render() {
   $('construct-code').textContent = constructCode(good.variant, good.params, good.inputs.length, good.inputs[0].length);
+  if ($('p-ctx-auto').checked) $('p-contextLength').value = String(good.inputs.length); // "= T"
   renderChips();
   renderFollow();
   renderPipeline();
@@ -448,7 +449,7 @@ function renderBadge() {
   if (c.state === 'off') {
     box.classList.add('off');
     box.replaceChildren(
-      el('span', { class: 'mark', text: 'ⓘ' }),
+      el('span', { class: 'mark info', text: 'i', 'aria-hidden': 'true' }),
       el('span', { text: `The book prints its numbers for its own inputs and settings; here: ${c.differences.join(', ')}.` }),
       el('button', { type: 'button', class: 'btn small ghost', id: 'badge-book', text: 'Use the book\'s inputs and settings', onclick: () => useBookSettings({ inputs: true }) }),
     );
@@ -519,6 +520,7 @@ function describeStages() {
       columnsAreTokens: spec.axis === 'tokens',
     };
     if (multi && variant.id === 'wrapper') card.code = [`# self.heads[${h}]: a CausalAttention`, ...card.code];
+    if (h !== null && h > 0) card.explain = ''; // said once, for head 0
     if (spec.key === 'scaled') card.note = `÷ √d_k = ÷ √${dk}  (d_k = keys.shape[-1] = ${dk})`;
     if (spec.key === 'masked') card.note = 'Hatched cells are −∞: a token may not look at the tokens after it.';
     if (spec.key === 'weights') card.note = variant.batched ? 'Each row sums to 1; masked positions get exactly 0.' : 'Each row sums to 1.';
