@@ -14,7 +14,7 @@ namespace {
 using namespace simd;
 
 constexpr int kLanes = 8;    // queries per group: two 4-wide vectors, softmax runs across them
-constexpr int kGroups = 8;   // groups per query block: 64 queries share each packed K/V tile
+constexpr int kGroups = 16;  // groups per query block: 128 queries share each packed K/V tile
 constexpr int kBlockQ = kLanes * kGroups;
 constexpr int kTileK = 64;   // keys per tile (K and V tiles of 64 x D stay in L1 for D = 64)
 constexpr int kKR = 4;       // keys per q.k micro-tile (rows), K packed in quads

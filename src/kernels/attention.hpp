@@ -10,7 +10,7 @@
 // Both functions DIVIDE the scores by scale_divisor (as the book does), they do not multiply
 // by its reciprocal.
 //
-// f32_attention_fused never materialises the (Tq, Tk) matrix: blocks of 64 queries (8 groups
+// f32_attention_fused never materialises the (Tq, Tk) matrix: blocks of 128 queries (16 groups
 // of 8 SIMD lanes) stream over tiles of 64 keys with an online softmax (running max and sum,
 // rescaling the accumulator), and key tiles that the causal mask hides entirely are skipped.
 // Scratch is O(D * tile), independent of Tq and Tk.

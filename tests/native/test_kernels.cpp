@@ -1,7 +1,8 @@
 // Fast kernels (src/kernels) against their naive reference twins, XNNPACK style: sizes that
-// are and are not multiples of the vector width (4) and of the tiles (GEMM 4x8, attention
-// 8-query groups / 64-query blocks x 64 keys, K/D tails), row strides larger than the row, and the special values
-// PyTorch defines. Tolerances are explicit per op, each with the reason for its size.
+// are and are not multiples of the vector width (4) and of the tiles (GEMM 4x8 with MC/KC
+// blocking; attention: 8-query groups, 128-query blocks, 64-key tiles, key quads, D tails),
+// row strides larger than the row, and the special values PyTorch defines. Tolerances are
+// explicit per op, each with the reason for its size.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -455,7 +456,7 @@ std::vector<double> attention_row_double(const AttnData& a, int i, bool causal) 
 
 TEST_CASE("f32_attention_fused matches the reference for T and d on and off the tiles, causal and not",
           "[kernels]") {
-  const std::vector<int> ts = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 100};
+  const std::vector<int> ts = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 100, 129, 257};
   const std::vector<int> ds = {1, 2, 3, 4, 5, 7, 8, 16, 33, 64};
   for (int t : ts)
     for (int d : ds)
