@@ -42,10 +42,8 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define ATTN_INLINE inline __attribute__((always_inline))
-#define ATTN_INLINE_LAMBDA __attribute__((always_inline))
 #else
 #define ATTN_INLINE inline
-#define ATTN_INLINE_LAMBDA
 #endif
 
 namespace attn::kernels::simd {
