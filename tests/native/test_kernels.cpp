@@ -253,10 +253,25 @@ TEST_CASE("f32_gemm matches the nn.Linear reference for m, n, k on and off the 4
   CHECK(cases == int(kSizes.size() * kSizes.size() * kSizes.size()));
 }
 
-TEST_CASE("f32_gemm gives the same result with and without a bias, offset by the bias", "[kernels]") {
+TEST_CASE("f32_gemm with a bias equals f32_gemm without it plus the bias", "[kernels]") {
   for (int n : {1, 8, 13}) {
     run_gemm_case({9, n, 20, 23, 20, n + 3, true}, 5);
     run_gemm_case({9, n, 20, 23, 20, n + 3, false}, 5);
+    const int m = 9, k = 20;
+    const auto x = random_vec(std::size_t(m) * k, 21), w = random_vec(std::size_t(n) * k, 22);
+    const auto b = random_vec(std::size_t(n), 23, -100.0f, 100.0f);
+    const PackedWeights pw = f32_gemm_pack(w.data(), n, k);
+    std::vector<float> yb(std::size_t(m) * n), y0(std::size_t(m) * n), want(std::size_t(m) * n);
+    f32_gemm(m, x.data(), k, pw, b.data(), yb.data(), n);
+    f32_gemm(m, x.data(), k, pw, nullptr, y0.data(), n);
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) want[std::size_t(i) * n + j] = y0[std::size_t(i) * n + j] + b[j];
+    // The bias is the accumulator's initial value, so the two differ by the rounding of
+    // |b| + |x.w| <= ~120 along the k additions: relative to that magnitude, as kDotRelTol.
+    INFO("n=" << n);
+    REQUIRE(compare(m, n, yb.data(), n, want.data(), n, kDotAbsTol, kDotRelTol, [&](int, int j) {
+              return std::fabs(double(b[j])) + k;
+            }) == "");
   }
 }
 
