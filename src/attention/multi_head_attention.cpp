@@ -48,8 +48,6 @@ multi_head_attention_wrapper::multi_head_attention_wrapper(std::int64_t d_in, st
 
 tensor multi_head_attention_wrapper::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
-    validate::fits(class_name(), "the attention matrices",
-                   6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
     // Both paths: the (B, T, H·dOut) output, and per head (B, T, dOut) q, k, v and context.
     validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_ * num_heads_);
     if (fast::applies(tr, training_, dropout_)) {
@@ -61,6 +59,9 @@ tensor multi_head_attention_wrapper::forward(const tensor& x, trace* tr) {
             heads[h].forward_fast(x.data(), dims.batch, dims.tokens, out.data() + h * d_out_, width);
         return out;
     }
+    // The reference path (trace, or dropout in training mode) keeps every (T, T) matrix.
+    validate::fits(class_name(), "the attention matrices",
+                   6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
     tensor batched = x;
     batched.reshape({dims.batch, dims.tokens, dims.features});
     std::vector<tensor> outputs;                 // each (B, T, dOut)
@@ -142,8 +143,6 @@ void multi_head_attention::parameters_changed() {
 
 tensor multi_head_attention::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
-    validate::fits(class_name(), "the attention matrices",
-                   6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
     // Both paths: q, k, v, the context and the output, (B, T, dOut) each.
     validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_);
     if (fast::applies(tr, training_, dropout_)) {
@@ -159,6 +158,9 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
                                static_cast<int>(d_out_));
         return out;
     }
+    // The reference path (trace, or dropout in training mode) keeps every (T, T) matrix.
+    validate::fits(class_name(), "the attention matrices",
+                   6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
     tensor batched = x;
     batched.reshape({dims.batch, dims.tokens, dims.features});
     tensor keys = split_heads(W_key.forward(batched), num_heads_);  // (B, H, T, headDim)

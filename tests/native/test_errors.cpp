@@ -113,5 +113,14 @@ TEST_CASE("sizes beyond the memory limit are refused before allocating", "[error
                   "memory limit");
     // ...while the fused path never allocates the (T, T) matrix, so the same call fits.
     REQUIRE(ca.forward(attn::make_tensor({1, 8192, 2})).shape()[1] == 8192);
+    attn::multi_head_attention mha(4, 4, 1 << 20, 0.0, 2, false, g);
+    attn::multi_head_attention_wrapper wrapper(4, 2, 1 << 20, 0.0, 2, false, g);
+    for (attn::module* m : std::initializer_list<attn::module*>{&mha, &wrapper}) {
+        INFO(m->class_name());
+        attn::trace t;
+        require_range(capture([&] { m->forward(attn::make_tensor({1, 8192, 4}), &t); }), "the attention matrices",
+                      "memory limit");
+        REQUIRE(m->forward(attn::make_tensor({1, 8192, 4})).shape()[1] == 8192);
+    }
     attn::set_memory_limit(saved);
 }
