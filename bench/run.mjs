@@ -8,6 +8,7 @@ import { parseArgs, USAGE } from './lib/cli.mjs';
 import { runBench } from './lib/harness.mjs';
 import { textReport } from './lib/format.mjs';
 import { writeOutputs } from './lib/outputs.mjs';
+import { mainThreadCpuClock } from './lib/cputime.mjs';
 
 let opts;
 try {
@@ -20,7 +21,9 @@ if (opts.help) { console.log(USAGE); process.exit(0); }
 
 const started = performance.now();
 const load0 = os.loadavg()[0];
-const results = await runBench({ quick: opts.quick, groups: opts.groups, peers: opts.peers, log: (s) => console.log(s) });
+const results = await runBench({
+  quick: opts.quick, groups: opts.groups, peers: opts.peers, log: (s) => console.log(s), cpuClock: mainThreadCpuClock(),
+});
 results.env = 'node';
 results.machine = {
   cpu: os.cpus()[0]?.model ?? 'unknown',

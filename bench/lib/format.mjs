@@ -1,6 +1,15 @@
 // Text and markdown tables of a results object (or several, one per environment).
+//
+// Two times per peer and workload: the median wall time of a run, and the median CPU
+// time of the JS thread over that run (Linux /proc; both runners measure it). On a quiet
+// machine they agree; when other processes share the cores the wall time grows and the
+// thread CPU time barely moves, so GFLOP/s, "ours ×" and "% of peak" are computed from
+// the thread CPU time where it was measured (the "basis"), from wall time otherwise.
 
 const PEER_ORDER = ['ours', 'onnxruntime', 'tfjs', 'tfjs-batched', 'plainjs'];
+
+/** Thread CPU / wall over the timed runs below this: another process shared the core. */
+export const CONTENDED = 0.9;
 
 export function peerNames(results) {
   const seen = new Set();
@@ -21,14 +30,24 @@ export function orderedWorkloads(results) {
   return [...results.workloads].sort((a, b) => key(a) - key(b));
 }
 
+export const timed = (r) => r && (r.status === 'ok' || r.status === 'disagrees');
+export const contended = (r) => r?.cpuPerWall != null && r.cpuPerWall < CONTENDED;
+/** The time the derived numbers use: thread CPU ms when measured, else wall ms. */
+export const basisMs = (r) => r.cpuMedianMs ?? r.medianMs;
+export const basisGflops = (r) => r.cpuGflops ?? r.gflops;
+export function peakGflops(results) {
+  const p = results.peak;
+  return p?.status === 'ok' ? (p.cpuGflops ?? p.gflops) : null;
+}
+
 const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
-/** One cell's short text: "345 ms", "skipped (too slow)", "not built", "ERROR". */
-export function cellText(r, { short = false } = {}) {
+/** A cell: "369 ms" (wall), or "369 ms (cpu 352)" with cpu, "*" when contended; else the status. */
+export function cellText(r, { short = false, cpu = true, unit = ' ms' } = {}) {
   if (!r) return '';
-  if (r.status === 'ok' || r.status === 'disagrees') {
-    const contended = r.cpuPerWall != null && r.cpuPerWall < CONTENDED ? '*' : '';
-    return `${fmtMs(r.medianMs)} ms${contended}${r.status === 'disagrees' ? ' DISAGREES' : ''}`;
+  if (timed(r)) {
+    const c = cpu && r.cpuMedianMs != null ? ` (cpu ${fmtMs(r.cpuMedianMs)})` : '';
+    return `${fmtMs(r.medianMs)}${unit}${contended(r) ? '*' : ''}${c}${r.status === 'disagrees' ? ' DISAGREES' : ''}`;
   }
   if (r.status === 'skipped') return 'skipped (too slow)';
   if (r.status === 'unavailable') return /not built/.test(r.note ?? '') ? 'not built' : (r.note ?? 'n/a');
@@ -36,50 +55,54 @@ export function cellText(r, { short = false } = {}) {
   return short && text.length > 28 ? `${text.slice(0, 27)}…` : text.slice(0, 160);
 }
 
-/** Node runs: CPU time / wall time below this over the timed runs means another process took the core. */
-export const CONTENDED = 0.9;
-
 function pad(rows) {
   const widths = [];
   for (const r of rows) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, String(c).length); });
   return rows.map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')).join('\n');
 }
 
-const timed = (r) => r && (r.status === 'ok' || r.status === 'disagrees');
+function peakLine(results) {
+  const p = results.peak;
+  if (!p) return null;
+  if (p.status !== 'ok') return `n/a${p.status === 'unavailable' ? ` — ours ${p.note}` : p.note ? ` (${p.note})` : ''}`;
+  return `${(p.cpuGflops ?? p.gflops).toFixed(2)} GFLOP/s${p.cpuGflops != null ? ` on thread CPU time (wall: ${p.gflops.toFixed(2)})` : ''}`;
+}
+
+const anyCpu = (results) => results.workloads.some((w) => Object.values(w.peers).some((r) => r.cpuMedianMs != null));
+const anyContended = (results) => results.workloads.some((w) => Object.values(w.peers).some(contended));
 
 /** The stdout report of one run. */
 export function textReport(results) {
   const lines = [];
   const m = results.machine ?? {};
   lines.push(`attention-wasm bench — ${results.env ?? ''} — ${results.date}`);
-  lines.push(`machine: ${m.cpu ?? '?'} (${m.cores ?? '?'} cores), ${m.os ?? ''}; ${m.runtime ?? ''}; single thread`);
-  const peak = results.peak;
-  const peakG = peak?.status === 'ok' ? peak.gflops : null;
-  if (peak) lines.push(`SIMD128 peak (attn.benchPeak): ${peakG ? `${peakG.toFixed(2)} GFLOP/s` : peak.status === 'unavailable' ? `n/a — ours ${peak.note}` : `n/a${peak.note ? ` (${peak.note})` : ''}`}`);
+  lines.push(`machine: ${m.cpu ?? '?'} (${m.cores ?? '?'} cores), ${m.os ?? ''}; ${m.runtime ?? ''}; single thread${m.loadavg ? `; load average ${m.loadavg.map((v) => v.toFixed(2)).join(' → ')}` : ''}`);
+  const pk = peakLine(results);
+  if (pk) lines.push(`SIMD128 peak (attn.benchPeak): ${pk}`);
+  const peakG = peakGflops(results);
   const peers = peerNames(results);
   if (results.workloads.length) {
     lines.push('');
-    lines.push('Median ms per run (warm-up excluded):');
-    const head = ['workload', 'GFLOP', ...peers];
-    const rows = [head];
+    lines.push(`Median ms per run, wall time${anyCpu(results) ? ' (and CPU time of the JS thread)' : ''}:`);
+    const rows = [['workload', 'GFLOP', ...peers]];
     for (const w of orderedWorkloads(results)) rows.push([workloadTitle(w), (w.flops / 1e9).toFixed(2), ...peers.map((p) => cellText(w.peers[p], { short: true }))]);
     lines.push(pad(rows));
-    const anyContended = results.workloads.some((w) => Object.values(w.peers).some((r) => r.cpuPerWall != null && r.cpuPerWall < CONTENDED));
-    if (anyContended) lines.push(`* CPU time / wall time < ${CONTENDED} over the timed runs: another process was using this core, the time is inflated.`);
+    if (anyContended(results)) lines.push(`* thread CPU / wall < ${CONTENDED}: another process shared the core during those runs, so their wall time is inflated; derived numbers use CPU time.`);
     lines.push('');
-    lines.push('Details (GFLOP/s over causally counted FLOPs; "ours ×" = peer time / our time; max|diff| vs the plain-JS reference):');
-    const drows = [['workload', 'peer', 'median ms', 'runs', 'cpu/wall', 'GFLOP/s', 'ours ×', '% of peak', 'max|diff|', 'worst diff/tol', 'agrees', 'reference']];
+    lines.push(`Details (GFLOP/s over causally counted FLOPs; "ours ×" = peer time / our time; ${anyCpu(results) ? 'both from thread CPU time' : 'both from wall time'}; max|diff| vs the plain-JS reference):`);
+    const drows = [['workload', 'peer', 'wall ms', 'min ms', 'cpu ms', 'runs', 'cpu/wall', 'GFLOP/s', 'ours ×', '% of peak', 'max|diff|', 'diff/tol', 'agrees', 'reference']];
     for (const w of orderedWorkloads(results)) {
       const ours = w.peers.ours;
       for (const p of peers) {
         const r = w.peers[p];
         if (!r) continue;
-        if (!timed(r)) { drows.push([workloadTitle(w), p, '-', '', '', '', '', '', '', '', '', cellText(r)]); continue; }
-        const ratio = timed(ours) && p !== 'ours' ? `${(r.medianMs / ours.medianMs).toFixed(2)}` : p === 'ours' ? '1.00' : 'n/a';
+        if (!timed(r)) { drows.push([workloadTitle(w), p, '-', '', '', '', '', '', '', '', '', '', '', cellText(r)]); continue; }
+        const ratio = p === 'ours' ? '1.00' : timed(ours) ? (basisMs(r) / basisMs(ours)).toFixed(2) : 'n/a';
         const ag = r.agreement ?? {};
         drows.push([
-          workloadTitle(w), p, r.medianMs.toFixed(1), r.runs, r.cpuPerWall != null ? r.cpuPerWall.toFixed(2) : '-', r.gflops.toFixed(2), ratio,
-          peakG ? `${((100 * r.gflops) / peakG).toFixed(1)}%` : 'n/a',
+          workloadTitle(w), p, r.medianMs.toFixed(1), r.minMs.toFixed(1), r.cpuMedianMs != null ? r.cpuMedianMs.toFixed(1) : '-', r.runs,
+          r.cpuPerWall != null ? r.cpuPerWall.toFixed(2) : '-', basisGflops(r).toFixed(2), ratio,
+          peakG ? `${((100 * basisGflops(r)) / peakG).toFixed(1)}%` : 'n/a',
           ag.maxAbsDiff != null ? ag.maxAbsDiff.toExponential(2) : '-',
           ag.worstRatio != null ? ag.worstRatio.toFixed(3) : '-',
           ag.ok ? 'yes' : 'NO',
@@ -105,51 +128,64 @@ export function textReport(results) {
 /** bench/results.md from one or more results objects (node, chromium). */
 export function markdownReport(all) {
   const out = ['# attention-wasm benchmark results', ''];
-  out.push('Generated by `node bench/report.mjs` from `bench/out/results-*.json`; see [bench/README.md](README.md) for what each peer is and how to run it.');
-  out.push('Times are medians of at least 5 runs after a warm-up, one thread, the same seeded weights and input for every peer. GFLOP/s divides the FLOPs a causal kernel must do (projections plus the visible half of q·kᵀ and weights·v) by the median time, for every peer alike. "ours ×" is the peer\'s time over ours (above 1: ours is faster).');
+  out.push('Generated by `node bench/report.mjs` from `bench/out/results-*.json`; see [README.md](README.md) for what each peer is and how to run it.');
+  out.push('');
+  out.push('Every peer runs single-threaded on the same seeded weights and input; times are medians of at least 5 runs after a warm-up. Each run is timed twice: wall time, and the CPU time of the JS thread that does the work (Linux `/proc/<pid>/schedstat`), which other processes on the machine cannot inflate. GFLOP/s divides the FLOPs a causal kernel must do (the four projections plus the visible half of q·kᵀ and weights·v) by the thread CPU time (wall time where that was not measured), the same count for every peer; "ours ×" is the peer\'s time over ours (above 1: ours is faster), on the same basis.');
   out.push('');
   for (const r of all) {
     const m = r.machine ?? {};
     out.push(`## ${r.env === 'chromium' ? 'Chromium' : 'Node.js'} (${m.runtime ?? ''})`);
     out.push('');
-    out.push(`${r.date.slice(0, 10)} · ${m.cpu ?? '?'} · ${m.cores ?? '?'} cores · ${m.os ?? ''}${r.options?.quick ? ' · **--quick run**' : ''}`);
+    out.push(`${r.date.slice(0, 10)} · ${m.cpu ?? '?'} · ${m.cores ?? '?'} cores · ${m.os ?? ''}${m.loadavg ? ` · load average ${m.loadavg.map((v) => v.toFixed(2)).join(' → ')}` : ''}${r.options?.quick ? ' · **--quick run**' : ''}`);
     out.push('');
-    const peakG = r.peak?.status === 'ok' ? r.peak.gflops : null;
-    if (r.peak) out.push(`SIMD128 peak (\`attn.benchPeak\`): ${peakG ? `**${peakG.toFixed(2)} GFLOP/s**` : `n/a (${r.peak.note ?? r.peak.status})`}`);
-    out.push('');
+    const pk = peakLine(r);
+    if (pk) out.push(`SIMD128 peak (\`attn.benchPeak\`): **${pk}**`, '');
+    const peakG = peakGflops(r);
     const peers = peerNames(r);
-    out.push(`| workload | GFLOP | ${peers.map((p) => `${p} ms (GFLOP/s)`).join(' | ')} | ${peers.filter((p) => p !== 'ours').map((p) => `ours × ${p}`).join(' | ')} |`);
-    out.push(`|---|---:|${peers.map(() => '---:').join('|')}|${peers.filter((p) => p !== 'ours').map(() => '---:').join('|')}|`);
+    out.push(`Median ms per run: wall${anyCpu(r) ? ' (JS thread CPU)' : ''}`);
+    out.push('');
+    out.push(`| workload | GFLOP | ${peers.join(' | ')} |`);
+    out.push(`|---|---:|${peers.map(() => '---:').join('|')}|`);
+    for (const w of orderedWorkloads(r)) {
+      out.push(`| ${workloadTitle(w)} | ${(w.flops / 1e9).toFixed(2)} | ${peers.map((p) => cellText(w.peers[p], { short: true, unit: '' }).replace('*', '\\*').replace(' (cpu ', ' (')).join(' | ')} |`);
+    }
+    if (anyContended(r)) out.push('', `\\* thread CPU / wall < ${CONTENDED} during those runs: other processes shared the core, so the wall time is inflated.`);
+    out.push('');
+    const others = peers.filter((p) => p !== 'ours');
+    out.push(`GFLOP/s${peakG ? ' (% of the SIMD128 peak)' : ''} and ours × peer:`);
+    out.push('');
+    out.push(`| workload | ${peers.join(' | ')} | ${others.map((p) => `ours × ${p}`).join(' | ')} |`);
+    out.push(`|---|${peers.map(() => '---:').join('|')}|${others.map(() => '---:').join('|')}|`);
     for (const w of orderedWorkloads(r)) {
       const ours = w.peers.ours;
       const cells = peers.map((p) => {
         const x = w.peers[p];
-        if (!timed(x)) return cellText(x, { short: true });
-        const star = x.cpuPerWall != null && x.cpuPerWall < CONTENDED ? '\\*' : '';
-        return `${fmtMs(x.medianMs)}${star} (${x.gflops.toFixed(1)}${peakG ? `, ${((100 * x.gflops) / peakG).toFixed(0)}% of peak` : ''})${x.status === 'disagrees' ? ' **disagrees**' : ''}`;
+        if (!timed(x)) return x?.status === 'skipped' ? 'skipped' : x?.status === 'unavailable' ? 'n/a' : x ? 'error' : '';
+        return `${basisGflops(x).toFixed(1)}${peakG ? ` (${((100 * basisGflops(x)) / peakG).toFixed(0)}%)` : ''}${x.status === 'disagrees' ? ' **disagrees**' : ''}`;
       });
-      const ratios = peers.filter((p) => p !== 'ours').map((p) => (timed(ours) && timed(w.peers[p]) ? `${(w.peers[p].medianMs / ours.medianMs).toFixed(2)}×` : 'n/a'));
-      out.push(`| ${workloadTitle(w)} | ${(w.flops / 1e9).toFixed(2)} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+      const ratios = others.map((p) => (timed(ours) && timed(w.peers[p]) ? `${(basisMs(w.peers[p]) / basisMs(ours)).toFixed(2)}×` : 'n/a'));
+      out.push(`| ${workloadTitle(w)} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
     }
-    if (r.workloads.some((w) => Object.values(w.peers).some((x) => x.cpuPerWall != null && x.cpuPerWall < CONTENDED))) {
-      out.push('', `\\* CPU time / wall time < ${CONTENDED} over the timed runs: another process shared the core, so that time is inflated.`);
-    }
+    out.push('');
     const errs = [];
     for (const w of orderedWorkloads(r)) for (const [p, x] of Object.entries(w.peers)) if (x.status === 'error') errs.push(`${p} at B=${w.B} T=${w.T}: ${x.note}`);
-    if (errs.length) out.push('', 'Errors:', '', ...errs.map((e) => `- ${e}`));
-    if (r.machine?.loadavg) out.push('', `1-minute load average at the start and end of the run: ${r.machine.loadavg.map((v) => v.toFixed(2)).join(' → ')} (${r.machine.cores} cores).`);
-    out.push('');
-    // agreement summary
+    if (errs.length) out.push('Errors:', '', ...errs.map((e) => `- ${e}`), '');
     const worst = {};
     for (const w of r.workloads) for (const [p, x] of Object.entries(w.peers)) {
       if (!x.agreement || p === 'plainjs' || x.agreement.maxAbsDiff == null) continue;
       const cur = worst[p] ?? { maxAbsDiff: 0, worstRatio: 0, ok: true };
       worst[p] = { maxAbsDiff: Math.max(cur.maxAbsDiff, x.agreement.maxAbsDiff), worstRatio: Math.max(cur.worstRatio, x.agreement.worstRatio), ok: cur.ok && x.agreement.ok };
     }
-    const ag = Object.entries(worst).map(([p, v]) => `${p} ${v.maxAbsDiff.toExponential(1)} (${v.ok ? 'within' : '**outside**'} tolerance, worst diff/tol ${v.worstRatio.toFixed(3)})`);
-    if (ag.length) out.push(`Agreement with the plain-JS reference, largest max|diff| over the workloads: ${ag.join('; ')}.`);
-    if (r.native) out.push('', r.native.status === 'ok' ? `Native kernel rows: ${r.native.rows.length} (see \`bench/out/results-node.json\`).` : `Native: ${r.native.note}.`);
-    out.push('');
+    const ag = Object.entries(worst).map(([p, v]) => `${p} ${v.maxAbsDiff.toExponential(1)} (${v.ok ? 'within' : '**outside**'} tolerance; worst diff/tol ${v.worstRatio.toFixed(3)})`);
+    if (ag.length) out.push(`Agreement with the plain-JS reference (tolerance \`1e-4·max|ref| + 1e-4·|ref|\`), largest max|diff| over the workloads: ${ag.join('; ')}.`, '');
+    if (r.native) {
+      if (r.native.status !== 'ok') out.push(`Native: ${r.native.note}.`, '');
+      else {
+        out.push(`Native kernels (\`${r.native.binary}\`), as it printed them:`, '');
+        for (const row of r.native.rows) out.push(`- ${Object.entries(row).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(5) : v}`).join(' ')}`);
+        out.push('');
+      }
+    }
   }
   return out.join('\n');
 }

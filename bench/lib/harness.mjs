@@ -77,7 +77,7 @@ export function agreement(y, ref, { B, T }) {
   };
 }
 
-async function timePeer(create, weights, w, x, log) {
+async function timePeer(create, weights, w, x, cpuClock) {
   const t0 = now();
   const peer = await create(weights, { B: w.B, T: w.T });
   const createMs = now() - t0;
@@ -88,20 +88,24 @@ async function timePeer(create, weights, w, x, log) {
     const warmMs = now() - t1;
     if (warmMs < 200) { await tick(); y = await peer.run(x); }
     const samples = [];
+    const cpuSamples = [];
     const cpu0 = isNode ? process.cpuUsage() : null;
     const wall0 = now();
     let out = null;
     while (samples.length < MIN_RUNS || (samples.length < MAX_RUNS && samples.reduce((a, b) => a + b, 0) < MIN_TIMED_MS)) {
       await tick();
+      const c0 = cpuClock ? await cpuClock() : null;
       t1 = now();
       y = await peer.run(x);
       samples.push(now() - t1);
+      const c1 = cpuClock ? await cpuClock() : null;
+      if (c0 != null && c1 != null) cpuSamples.push((c1 - c0) / 1e6);
       out ??= y;
     }
     const wall = now() - wall0;
-    let cpuPerWall = null;
-    if (cpu0) { const c = process.cpuUsage(cpu0); cpuPerWall = (c.user + c.system) / 1000 / wall; }
-    return { peer, createMs, warmMs, samples, out, cpuPerWall };
+    let processCpuPerWall = null;
+    if (cpu0) { const c = process.cpuUsage(cpu0); processCpuPerWall = (c.user + c.system) / 1000 / wall; }
+    return { peer, createMs, warmMs, samples, cpuSamples, out, processCpuPerWall };
   } finally {
     await peer.dispose?.();
   }
@@ -112,11 +116,12 @@ async function timePeer(create, weights, w, x, log) {
  * opts: { quick, groups: ['gpt2','sweep','peak'], peers: [...], log(line) }
  * Returns the results object written to results-<env>.json (without machine info).
  */
-export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL_PEERS, log = console.log } = {}) {
+export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL_PEERS, log = console.log, cpuClock = null } = {}) {
   const results = {
     schema: 1,
     date: new Date().toISOString(),
     options: { quick, groups, peers },
+    cpuClock: cpuClock ? 'CPU time of the JS thread (/proc/<pid>/schedstat)' : null,
     tolerance: `|y - ref| <= ${TOL.abs}*max|ref| + ${TOL.rel}*|ref| per element`,
     flopsCounting: 'causal: 4*2*B*T*768^2 (projections) + 2*2*64*12*B*T(T+1)/2 (q.k and weights.v over visible pairs)',
     peak: null,
@@ -126,7 +131,7 @@ export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL
   const weights = makeWeights();
 
   // --- SIMD128 peak, from the package's own probe ---
-  if (groups.includes('peak')) results.peak = await measurePeak(log);
+  if (groups.includes('peak')) results.peak = await measurePeak(log, cpuClock);
 
   // --- the attention workloads ---
   const list = workloadList({ quick })
@@ -169,8 +174,9 @@ export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL
       }
       try {
         const create = await PEERS[name]();
-        const t = await timePeer(create, weights, w, x, log);
+        const t = await timePeer(create, weights, w, x, cpuClock);
         const med = median(t.samples);
+        const cpuMed = t.cpuSamples.length === t.samples.length ? median(t.cpuSamples) : null;
         Object.assign(r, {
           version: t.peer.version ?? null,
           medianMs: med,
@@ -178,16 +184,23 @@ export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL
           samplesMs: t.samples.map((s) => Math.round(s * 1000) / 1000),
           runs: t.samples.length,
           gflops: w.flops / med / 1e6,
+          // CPU time of the JS thread per run: what other processes on the machine cannot inflate
+          cpuMedianMs: cpuMed,
+          cpuSamplesMs: cpuMed != null ? t.cpuSamples.map((s) => Math.round(s * 1000) / 1000) : undefined,
+          cpuGflops: cpuMed ? w.flops / cpuMed / 1e6 : null,
+          // thread CPU / wall, summed over the timed runs: well below 1 = the core was shared
+          cpuPerWall: cpuMed != null ? t.cpuSamples.reduce((a, b) => a + b, 0) / t.samples.reduce((a, b) => a + b, 0) : null,
+          processCpuPerWall: t.processCpuPerWall,
           createMs: t.createMs,
           warmupMs: t.warmMs,
-          cpuPerWall: t.cpuPerWall,
         });
         if (name === 'plainjs') ref = { kind: 'full', data: t.out };
         else await ensureReference();
         r.agreement = name === 'plainjs' ? { reference: 'is the reference', ok: true } : agreement(t.out, ref, w);
         if (!r.agreement.ok) r.status = 'disagrees';
         const ag = name === 'plainjs' ? 'reference' : `max|diff| ${r.agreement.maxAbsDiff.toExponential(2)} (${r.agreement.ok ? 'agrees' : `DISAGREES: ${r.agreement.violations} elements out of tolerance`})`;
-        log(`   ${name.padEnd(12)} median ${med.toFixed(1).padStart(9)} ms  (${t.samples.length} runs, ${r.gflops.toFixed(2)} GFLOP/s${t.cpuPerWall != null ? `, cpu/wall ${t.cpuPerWall.toFixed(2)}` : ''})  ${ag}`);
+        const cpuText = cpuMed != null ? `, thread cpu ${cpuMed.toFixed(1)} ms, cpu/wall ${r.cpuPerWall.toFixed(2)}` : '';
+        log(`   ${name.padEnd(12)} median ${med.toFixed(1).padStart(9)} ms  (${t.samples.length} runs, ${r.gflops.toFixed(2)} GFLOP/s${cpuText})  ${ag}`);
       } catch (e) {
         if (e instanceof Unavailable || e?.name === 'Unavailable') {
           unavailable[name] = e.message;
@@ -223,7 +236,7 @@ export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL
 }
 
 /** Time attn.benchPeak(n), doubling n until one call takes ≥ 100 ms, then median of 5. */
-async function measurePeak(log) {
+async function measurePeak(log, cpuClock) {
   log('== SIMD128 peak (attn.benchPeak)');
   try {
     const { peakProbe } = await import('../peers/ours.mjs');
@@ -238,16 +251,22 @@ async function measurePeak(log) {
       n *= ms > 0 ? Math.min(64, Math.max(2, Math.ceil(150 / ms))) : 64;
     }
     const samples = [];
+    const cpuSamples = [];
     for (let i = 0; i < MIN_RUNS; i++) {
       await tick();
+      const c0 = cpuClock ? await cpuClock() : null;
       const t0 = now();
       flops = Number(await probe(n));
       samples.push(now() - t0);
+      const c1 = cpuClock ? await cpuClock() : null;
+      if (c0 != null && c1 != null) cpuSamples.push((c1 - c0) / 1e6);
     }
     const med = median(samples);
     const gflops = flops / med / 1e6;
-    log(`   ${gflops.toFixed(2)} GFLOP/s (${n} iterations, ${flops.toExponential(3)} FLOPs, median ${med.toFixed(1)} ms)`);
-    return { status: 'ok', iterations: n, flops, medianMs: med, samplesMs: samples, gflops };
+    const cpuMed = cpuSamples.length === samples.length ? median(cpuSamples) : null;
+    const cpuGflops = cpuMed ? flops / cpuMed / 1e6 : null;
+    log(`   ${gflops.toFixed(2)} GFLOP/s (${n} iterations, ${flops.toExponential(3)} FLOPs, median ${med.toFixed(1)} ms${cpuMed != null ? `; thread cpu ${cpuMed.toFixed(1)} ms → ${cpuGflops.toFixed(2)} GFLOP/s` : ''})`);
+    return { status: 'ok', iterations: n, flops, medianMs: med, samplesMs: samples, gflops, cpuMedianMs: cpuMed, cpuSamplesMs: cpuMed != null ? cpuSamples : undefined, cpuGflops };
   } catch (e) {
     const un = e instanceof Unavailable || e?.name === 'Unavailable';
     log(`   ${un ? '' : 'ERROR '}${e?.message ?? e}`);
