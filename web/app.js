@@ -519,7 +519,6 @@ function describeStages() {
       cols: spec.axis === 'tokens' ? tokens : dimLabels(t.shape[t.shape.length - 1]),
       columnsAreTokens: spec.axis === 'tokens',
     };
-    if (multi && variant.id === 'wrapper') card.code = [`# self.heads[${h}]: a CausalAttention`, ...card.code];
     if (h !== null && h > 0) card.explain = ''; // said once, for head 0
     if (spec.key === 'scaled') card.note = `÷ √d_k = ÷ √${dk}  (d_k = keys.shape[-1] = ${dk})`;
     if (spec.key === 'masked') card.note = 'Hatched cells are −∞: a token may not look at the tokens after it.';
@@ -560,9 +559,13 @@ function describeStages() {
   const params = Object.entries(r.stateDict).map(([name, t]) => {
     const is1d = t.shape.length === 1;
     const isV1 = variant.id === 'v1';
+    const module = name.replace(/\.(weight|bias)$/, '').replace(/heads\.(\d+)\./, 'heads[$1].');
+    const outProj = module === 'out_proj';
+    const code = isV1 ? `self.${name} = nn.Parameter(torch.rand(d_in, d_out))`
+      : `self.${module} = nn.Linear(${outProj ? 'd_out, d_out' : `d_in, d_out, bias=qkv_bias`})  # .${is1d ? 'bias is (out,)' : 'weight is (out, in)'}`;
     return {
       id: `param-${name}`, title: name, kind: 'signed', tensor: is1d ? { shape: [1, t.shape[0]], data: t.data, realShape: t.shape } : t, lead: [],
-      code: [isV1 ? `self.${name} = nn.Parameter(torch.rand(d_in, d_out))` : is1d ? `self.${name.replace(/\.bias$/, '')} = nn.Linear(d_out, d_out)  # its bias` : `self.${name.replace(/\.weight$/, '')} = nn.Linear(${name.startsWith('out_proj') ? 'd_out, d_out' : 'd_in, d_out'}, bias=${name.startsWith('out_proj') ? 'True' : 'qkv_bias'})  # weight is (out, in)`],
+      code: [code],
       rows: is1d ? ['bias'] : dimLabels(t.shape[0], isV1 ? 'in ' : 'out '),
       cols: dimLabels(t.shape[t.shape.length - 1], isV1 || is1d ? 'out ' : 'in '),
       explain: '', param: true,
@@ -621,7 +624,9 @@ function buildCard(c, maxWidth) {
       this.m = m;
       this.scale = makeScale(c.kind, m.data, palette);
       const full = c.tensor.realShape ?? c.tensor.shape;
-      shape.textContent = `${shapeText(full)}${full.length > 2 ? ` → ${c.where}: ${shapeText([m.rows, m.cols])}` : ''}`;
+      // The full tensor's shape, and for batched or per-head tensors the block shown: (2, 6, 6)[0] → (6, 6)
+      shape.textContent = full.length > 2 ? `${shapeText(full)}[${c.lead.join(', ')}] → ${shapeText([m.rows, m.cols])}` : shapeText(full);
+      shape.title = full.length > 2 ? `showing ${c.where} of the ${shapeText(full)} tensor` : '';
       const lg = legendText(this.scale);
       const masked = m.data.includes(-Infinity);
       const dropped = !!c.before && m.data.some((v, k) => v === 0 && c.before[k] !== 0);
