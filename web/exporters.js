@@ -63,6 +63,16 @@ export function tensorsCSV(result) {
 const HEADER_FONT = '600 15px system-ui, "DejaVu Sans", sans-serif';
 const SUB_FONT = '12px ui-monospace, "DejaVu Sans Mono", monospace';
 
+/** Width of the exported picture: the matrix, or its title or code line if wider. */
+function exportWidth(heatmap, { title, code, shape }) {
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = HEADER_FONT;
+  const titleW = ctx.measureText(`${title}  ${shape}`).width;
+  ctx.font = SUB_FONT;
+  const codeW = ctx.measureText(code).width;
+  return Math.ceil(Math.max(heatmap.geo.width, 320, titleW, codeW));
+}
+
 /** The matrix as a PNG at twice the screen size, with its title, code line and colour legend. */
 export function heatmapPNG(heatmap, { title, code, shape, legend }) {
   const g = heatmap.geo;
@@ -71,7 +81,7 @@ export function heatmapPNG(heatmap, { title, code, shape, legend }) {
   const pad = 16;
   const headH = 50;
   const legendH = 34;
-  const w = Math.max(g.width, 320) + 2 * pad;
+  const w = exportWidth(heatmap, { title, code, shape }) + 2 * pad;
   const h = headH + g.height + legendH + 2 * pad;
   const canvas = document.createElement('canvas');
   canvas.width = w * scale;
@@ -114,7 +124,7 @@ export function heatmapSVG(heatmap, { title, code, shape, legend }) {
   const pad = 16;
   const headH = 50;
   const legendH = 34;
-  const w = Math.max(g.width, 320) + 2 * pad;
+  const w = exportWidth(heatmap, { title, code, shape }) + 2 * pad;
   const h = headH + g.height + legendH + 2 * pad;
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const stops = heatmap.view.scale.stops(16).map(([o, c]) => `<stop offset="${o}" stop-color="${c}"/>`).join('');
