@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "kernels/simd.hpp"
@@ -121,7 +122,8 @@ void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* pane
   const int k_slices = (k + kKCMax - 1) / kKCMax;
   const int kc_step = (k + k_slices - 1) / k_slices;
   const int mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
-  std::vector<float> apack(std::size_t(mc_max) * std::size_t(std::min(k, kc_step)));
+  // Uninitialised: pack_a writes every element it later reads.
+  const std::unique_ptr<float[]> apack(new float[std::size_t(mc_max) * std::size_t(std::min(k, kc_step))]);
   const int np = num_panels(n);
 
   alignas(16) float tile[kMR * kNR];
@@ -132,7 +134,7 @@ void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* pane
     const Init init = k0 > 0 ? Init::kAccumulate : (bias ? Init::kBias : Init::kZero);
     for (int m0 = 0; m0 < m; m0 += kMC) {
       const int mc = std::min(kMC, m - m0);
-      pack_a(mc, kc, x + std::size_t(m0) * ldx + k0, ldx, apack.data());
+      pack_a(mc, kc, x + std::size_t(m0) * ldx + k0, ldx, apack.get());
       for (int p = 0; p < np; ++p) {
         const int j0 = p * kNR;
         const int nr = std::min(kNR, n - j0);
@@ -148,7 +150,7 @@ void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* pane
         }
         for (int i0 = 0; i0 < mc; i0 += kMR) {
           const int mr = std::min(kMR, mc - i0);
-          const float* ap = apack.data() + std::size_t(i0) * kc;
+          const float* ap = apack.get() + std::size_t(i0) * kc;
           float* cp = y + std::size_t(m0 + i0) * ldy + j0;
           if (mr == kMR && nr == kNR) {
             gemm_ukernel<kMR>(kc, ap, bp, cp, ldy, init, bb);
