@@ -455,7 +455,7 @@ function renderBadge() {
   box.replaceChildren(
     el('span', { class: 'mark', text: ok ? '✓ Matches the book' : '✗ Differs from the book' }),
     el('span', { text: ok
-      ? `${agreeing.length} printed tensor${agreeing.length === 1 ? '' : 's'} agree at the book's 4 decimals: ${c.items.map((it) => it.name).join(', ')}`
+      ? `${agreeing.length} printed tensor${agreeing.length === 1 ? ' agrees' : 's agree'} at the book's 4 decimals: ${c.items.map((it) => it.name).join(', ')}`
       : `${c.items.length - agreeing.length} of ${c.items.length} printed tensors differ: ${c.items.filter((it) => !agreeing.includes(it)).map((it) => it.name).join(', ')}` }),
     el('details', {}, el('summary', { text: 'Which numbers were compared' }),
       el('p', { class: 'note', text: 'The page computes these in WebAssembly and compares them, value by value at 4 decimals, with what the book\'s code prints (PyTorch).' }),

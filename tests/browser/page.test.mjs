@@ -2,9 +2,11 @@
 // variant matches the book, and every change either recomputes or says why not while keeping
 // the last good view.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { contentSecurityPolicy } from '../../scripts/serve.mjs';
-import { CHAPTER, VARIANT_IDS, assertAt4, assertClose, assertQuietAndLocal, computeDirect, pageState, printedNumbers, setup } from './helpers.mjs';
+import { CHAPTER, REPO, VARIANT_IDS, assertAt4, assertClose, assertQuietAndLocal, computeDirect, pageState, printedNumbers, setup } from './helpers.mjs';
 
 let env;
 before(async () => {
@@ -78,6 +80,28 @@ describe('loading', () => {
     }
     assert.equal((await page.request.post(`${env.origin}/`)).status(), 405);
     await page.context().close();
+  });
+
+  test('node scripts/serve.mjs serves on $PORT and says where', async () => {
+    const child = spawn(process.execPath, ['scripts/serve.mjs'], { cwd: REPO, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      for await (const chunk of child.stdout) {
+        out += chunk;
+        if (out.includes('\n')) break;
+      }
+      const url = out.match(/http:\/\/localhost:\d+\//)?.[0];
+      assert.ok(url, `no URL in: ${out}`);
+      const res = await fetch(url);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /Attention, step by step/);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    const bad = spawn(process.execPath, ['scripts/serve.mjs'], { cwd: REPO, env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [code] = await once(bad, 'exit');
+    assert.equal(code, 2);
   });
 
   test('with the reference numbers unavailable, the page still computes everything and says the badge cannot compare', async () => {
