@@ -2,6 +2,7 @@
 # Installs what the build and the tests need on Debian 12, and nothing that is already there:
 #   apt: emscripten, xtensor/xtl/xsimd headers, Catch2 v2, cmake, g++, clang (sanitizers, fuzzer), chromium
 #   npm: the locked dev dependencies (npm ci), when node_modules is missing or older than the lock
+#        (the benchmark's peers have their own lock in bench/, installed by scripts/bench.sh)
 # As root it installs the apt packages itself; otherwise it prints the exact sudo line and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,4 @@ fi
 # npm ci from the committed lock file (CI always; locally when node_modules is missing or stale).
 if [ -n "${CI:-}" ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
-fi
-if [ -f bench/package-lock.json ] && { [ -n "${CI:-}" ] || [ ! -d bench/node_modules ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; }; then
-  npm ci --prefix bench --no-audit --no-fund --loglevel=error
 fi
