@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# npm run bench: this package against onnxruntime-web, tfjs-wasm, plain JS and our kernels built
+# natively, in Node and in headless Chromium, side by side in one run; then the merged table
+# (bench/results.md) and chart (bench/chart.svg). Arguments go to both runners, e.g.
+#   npm run bench -- --quick
+#   npm run bench -- --workloads gpt2 --peers ours,onnxruntime,tfjs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+if [ ! -d bench/node_modules ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  npm ci --prefix bench --no-audit --no-fund --loglevel=error
+fi
+bash scripts/build-wasm.sh
+bash scripts/build-native.sh >/dev/null   # build/native/bench_kernels, the "native" peer
+node bench/run.mjs "$@"
+node bench/browser.mjs "$@"
+node bench/report.mjs
