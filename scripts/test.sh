@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: installs what is missing, builds, and runs every suite:
-#   native  Catch2 through CTest (tests/native)
+#   native  Catch2 through CTest (tests/native), then again built with ASan + UBSan (build/asan)
 #   js      node --test on the packed tarball (tests/js)
 #   browser playwright-core + Debian's chromium on the served page (tests/browser)
 set -euo pipefail
@@ -10,6 +10,17 @@ bash scripts/bootstrap.sh
 echo "== native build and CTest"
 bash scripts/build-native.sh
 (cd build/native && ctest --output-on-failure -j"$(nproc)")
+
+echo "== native ASan + UBSan build and CTest (build/asan)"
+# The same Catch2 suite under -fsanitize=address,undefined (-O1 -g, CMake's ATTN_SANITIZE): any
+# report aborts its test. clang when present: its UBSan also checks float-to-int overflow and
+# arithmetic on null pointers (empty tensors), which GCC's does not. Only the test binary is
+# built, to keep this step short.
+asan_cxx=$(command -v clang++-14 || command -v c++)
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Release -DATTN_SANITIZE=ON -DCMAKE_CXX_COMPILER="$asan_cxx" >/dev/null
+cmake --build build/asan --target attn_tests -j"$(nproc)"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j"$(nproc)")
 
 echo "== wasm build"
 bash scripts/build-wasm.sh
