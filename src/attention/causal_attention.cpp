@@ -56,7 +56,7 @@ tensor causal_attention::forward(const tensor& x, trace* tr) {
     if (tr) {
         if (dims.batched) squeeze_trace(local, {1});
         else squeeze_trace(local, {0, 1});
-        for (auto& e : local.entries) tr->entries.push_back(std::move(e));
+        tr->append(std::move(local));
     }
     if (!dims.batched) out.reshape({dims.tokens, d_out_});
     return out;
@@ -64,17 +64,13 @@ tensor causal_attention::forward(const tensor& x, trace* tr) {
 
 state_dict causal_attention::get_state_dict() const {
     state_dict sd;
-    W_query.save("W_query.", sd);
-    W_key.save("W_key.", sd);
-    W_value.save("W_value.", sd);
+    save_qkv(W_query, W_key, W_value, "", sd);
     return sd;
 }
 
 std::vector<std::pair<std::string, tensor*>> causal_attention::parameters() {
     std::vector<std::pair<std::string, tensor*>> out;
-    W_query.expose("W_query.", out);
-    W_key.expose("W_key.", out);
-    W_value.expose("W_value.", out);
+    expose_qkv(W_query, W_key, W_value, "", out);
     return out;
 }
 

@@ -41,6 +41,20 @@ void linear_layer::expose(const std::string& prefix, std::vector<std::pair<std::
     if (has_bias()) out.emplace_back(prefix + "bias", &bias);
 }
 
+void save_qkv(const linear_layer& q, const linear_layer& k, const linear_layer& v, const std::string& prefix,
+              state_dict& out) {
+    q.save(prefix + "W_query.", out);
+    k.save(prefix + "W_key.", out);
+    v.save(prefix + "W_value.", out);
+}
+
+void expose_qkv(linear_layer& q, linear_layer& k, linear_layer& v, const std::string& prefix,
+                std::vector<std::pair<std::string, tensor*>>& out) {
+    q.expose(prefix + "W_query.", out);
+    k.expose(prefix + "W_key.", out);
+    v.expose(prefix + "W_value.", out);
+}
+
 void module::load_state_dict(const state_dict& sd) {
     auto targets = parameters();
     std::map<std::string, const tensor*> given;

@@ -21,6 +21,9 @@ struct trace {
     std::vector<std::pair<std::string, tensor>> entries;
 
     void put(const std::string& name, tensor value) { entries.emplace_back(name, std::move(value)); }
+    void append(trace&& other) {
+        for (auto& e : other.entries) entries.push_back(std::move(e));
+    }
     const tensor* find(const std::string& name) const;
 };
 
@@ -44,6 +47,13 @@ struct linear_layer {
     // Where load_state_dict writes this layer's keys.
     void expose(const std::string& prefix, std::vector<std::pair<std::string, tensor*>>& out);
 };
+
+// The query, key and value projections of SelfAttention_v2 and every class after it, under
+// PyTorch's keys: <prefix>W_query.weight, <prefix>W_query.bias, <prefix>W_key.weight, ...
+void save_qkv(const linear_layer& q, const linear_layer& k, const linear_layer& v, const std::string& prefix,
+              state_dict& out);
+void expose_qkv(linear_layer& q, linear_layer& k, linear_layer& v, const std::string& prefix,
+                std::vector<std::pair<std::string, tensor*>>& out);
 
 class module {
 public:

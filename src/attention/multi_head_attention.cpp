@@ -79,7 +79,7 @@ tensor multi_head_attention_wrapper::forward(const tensor& x, trace* tr) {
             stacked.put(head_traces[0].entries[e].first, concat(per_head, 1));  // (B, H, T, ·)
         }
         if (!dims.batched) squeeze_trace(stacked, {0});
-        for (auto& e : stacked.entries) tr->entries.push_back(std::move(e));
+        tr->append(std::move(stacked));
     }
     if (!dims.batched) out.reshape({dims.tokens, num_heads_ * d_out_});
     return out;
@@ -97,9 +97,7 @@ std::vector<std::pair<std::string, tensor*>> multi_head_attention_wrapper::param
     std::vector<std::pair<std::string, tensor*>> out;
     for (std::size_t h = 0; h < heads.size(); ++h) {
         const std::string prefix = "heads." + std::to_string(h) + ".";
-        heads[h].W_query.expose(prefix + "W_query.", out);
-        heads[h].W_key.expose(prefix + "W_key.", out);
-        heads[h].W_value.expose(prefix + "W_value.", out);
+        expose_qkv(heads[h].W_query, heads[h].W_key, heads[h].W_value, prefix, out);
     }
     return out;
 }
@@ -174,7 +172,7 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
     if (tr) {
         local.put("concat", concat_heads);
         if (!dims.batched) squeeze_trace(local, {0});
-        for (auto& e : local.entries) tr->entries.push_back(std::move(e));
+        tr->append(std::move(local));
     }
     if (!dims.batched) out.reshape({dims.tokens, d_out_});
     return out;
@@ -182,18 +180,14 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
 
 state_dict multi_head_attention::get_state_dict() const {
     state_dict sd;
-    W_query.save("W_query.", sd);
-    W_key.save("W_key.", sd);
-    W_value.save("W_value.", sd);
+    save_qkv(W_query, W_key, W_value, "", sd);
     out_proj.save("out_proj.", sd);
     return sd;
 }
 
 std::vector<std::pair<std::string, tensor*>> multi_head_attention::parameters() {
     std::vector<std::pair<std::string, tensor*>> out;
-    W_query.expose("W_query.", out);
-    W_key.expose("W_key.", out);
-    W_value.expose("W_value.", out);
+    expose_qkv(W_query, W_key, W_value, "", out);
     out_proj.expose("out_proj.", out);
     return out;
 }

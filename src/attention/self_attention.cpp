@@ -27,9 +27,16 @@ tensor forward_fast(const fast::packed_projection& qkv_proj, const tensor& x, st
     return out;
 }
 
-tensor drop_batch_and_head(tensor x) {
-    x.reshape({x.shape()[2], x.shape()[3]});
-    return x;
+// The reference path of V1/V2 with a trace: one head of (T, dOut), no mask, no dropout;
+// the trace and the context in (T, ·) layout.
+tensor traced_single_head(const tensor& queries, const tensor& keys, const tensor& values, trace& tr) {
+    trace local;
+    tensor context = scaled_dot_product_attention(as_single_head(queries), as_single_head(keys),
+                                                  as_single_head(values), {}, &local);
+    squeeze_trace(local, {0, 1});
+    tr.append(std::move(local));
+    context.reshape({context.shape()[2], context.shape()[3]});
+    return context;
 }
 
 }  // namespace
@@ -92,14 +99,7 @@ tensor self_attention_v1::forward(const tensor& x, trace* tr) {
     tensor keys = ref::matmul(x, W_key);  // (T, dOut)
     tensor queries = ref::matmul(x, W_query);
     tensor values = ref::matmul(x, W_value);
-    trace local;
-    tensor context = scaled_dot_product_attention(as_single_head(queries), as_single_head(keys),
-                                                  as_single_head(values), {}, tr ? &local : nullptr);
-    if (tr) {
-        squeeze_trace(local, {0, 1});
-        for (auto& e : local.entries) tr->entries.push_back(std::move(e));
-    }
-    return drop_batch_and_head(std::move(context));
+    return traced_single_head(queries, keys, values, *tr);
 }
 
 state_dict self_attention_v1::get_state_dict() const {
@@ -130,29 +130,18 @@ tensor self_attention_v2::forward(const tensor& x, trace* tr) {
     tensor keys = W_key.forward(x);  // (T, dOut)
     tensor queries = W_query.forward(x);
     tensor values = W_value.forward(x);
-    trace local;
-    tensor context = scaled_dot_product_attention(as_single_head(queries), as_single_head(keys),
-                                                  as_single_head(values), {}, tr ? &local : nullptr);
-    if (tr) {
-        squeeze_trace(local, {0, 1});
-        for (auto& e : local.entries) tr->entries.push_back(std::move(e));
-    }
-    return drop_batch_and_head(std::move(context));
+    return traced_single_head(queries, keys, values, *tr);
 }
 
 state_dict self_attention_v2::get_state_dict() const {
     state_dict sd;
-    W_query.save("W_query.", sd);
-    W_key.save("W_key.", sd);
-    W_value.save("W_value.", sd);
+    save_qkv(W_query, W_key, W_value, "", sd);
     return sd;
 }
 
 std::vector<std::pair<std::string, tensor*>> self_attention_v2::parameters() {
     std::vector<std::pair<std::string, tensor*>> out;
-    W_query.expose("W_query.", out);
-    W_key.expose("W_key.", out);
-    W_value.expose("W_value.", out);
+    expose_qkv(W_query, W_key, W_value, "", out);
     return out;
 }
 
