@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/float_math.hpp"
+
 namespace attn {
 
 namespace {
@@ -25,7 +27,13 @@ std::uint64_t generator::random64() {
 
 float generator::uniform_float(float from, float to) {
     // transformation::uniform_real<float>: (val & (2^24 - 1)) * 2^-24, then x * (to - from) + from,
-    // each step rounded to float (the scalar build; PyTorch's AVX2 build fuses the last madd).
+    // each step rounded to float: PyTorch's scalar build. Its AVX2 build (compiled with -mfma)
+    // fuses the last step, std::fma(x, span, from), which also reproduces every nn.Linear value
+    // of the AVX2 build in generator.json (weight_avx2/bias_avx2). It makes no difference for
+    // torch.rand (span 1, from 0) but changes nn.Linear init; we keep the scalar rounding because
+    // chapter.json, modules.json and large.json (the book's state dicts and every module case)
+    // were written by the scalar build. Switching to the AVX2 build is this line plus those
+    // fixtures regenerated with ATEN_CPU_CAPABILITY=avx2.
     const float x = static_cast<float>(random() & ((1u << 24) - 1)) * (1.0f / (1u << 24));
     const float span = to - from;
     const float scaled = x * span;
@@ -45,7 +53,9 @@ double generator::normal_double() {
     }
     const double u1 = uniform_double();
     const double u2 = uniform_double();
-    const double r = std::sqrt(-2.0 * std::log1p(-u2));
+    // PyTorch 1.13 takes log(1 - u2) (later versions log1p(-u2)); 1 - u2 is exact here (u2 is a
+    // multiple of 2^-53), so the two differ only in libm's last-bit rounding.
+    const double r = std::sqrt(-2.0 * std::log(1.0 - u2));
     const double theta = 2.0 * pi * u1;
     next_double_normal_ = r * std::sin(theta);
     return r * std::cos(theta);
@@ -58,15 +68,24 @@ void generator::uniform_(float* data, std::size_t n, double from, double to) {
 }
 
 namespace {
-// ATen's normal_fill_16: Box-Muller over 16 uniforms, the first 8 giving radii, the last 8 angles.
+// ATen's normal_fill_16_AVX2 (PyTorch's AVX2 build, the one x86 machines run by default): Box-Muller
+// over 16 uniforms in float, the first 8 giving radii, the last 8 angles, with the vector kernel's
+// log and sincos (core/float_math), so that native and wasm builds give that build's bits.
+// PyTorch's scalar build (ATEN_CPU_CAPABILITY=default) calls libm's logf/cosf/sinf instead (and
+// computes the angle in double): its bits are glibc's, and musl's cosf/sinf (wasm) round ~1% of
+// angles differently, so matching it portably would mean re-implementing glibc's functions.
 void normal_fill_16(float* data) {
+    const float two_pi = static_cast<float>(2.0 * pi);  // _mm256_set1_ps(2.0f * pi<double>)
     for (int j = 0; j < 8; ++j) {
-        const float u1 = 1 - data[j];  // [0, 1) -> (0, 1] for log
+        const float u1 = 1.0f - data[j];  // [0, 1) -> (0, 1] for log
         const float u2 = data[j + 8];
-        const float radius = std::sqrt(-2 * std::log(u1));
-        const float theta = static_cast<float>(2.0f * pi * u2);
-        data[j] = radius * std::cos(theta);
-        data[j + 8] = radius * std::sin(theta);
+        const float radius = std::sqrt(-2.0f * float_math::log_avx2(u1));
+        const float theta = two_pi * u2;
+        float sin_theta, cos_theta;
+        float_math::sincos_avx2(theta, &sin_theta, &cos_theta);
+        // The kernel's final fma(n, std, mean) with std = 1, mean = 0: n + 0 (a -0 becomes +0).
+        data[j] = radius * cos_theta + 0.0f;
+        data[j + 8] = radius * sin_theta + 0.0f;
     }
 }
 }  // namespace

@@ -1,6 +1,9 @@
 // A generator bit-compatible with PyTorch's default CPU generator (at::CPUGeneratorImpl):
 // the same mt19937 stream, and the same way each distribution turns 32/64-bit draws into
 // floats, so `manual_seed(123)` followed by the book's calls reproduces the book's numbers.
+// PyTorch's two x86 CPU builds differ in randn (16+ elements) and nn.Linear init; this generator
+// gives the AVX2 build's randn and the scalar build's uniform_ (see generator.cpp), the same bits
+// natively and in wasm.
 #pragma once
 
 #include <cstdint>
