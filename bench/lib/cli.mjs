@@ -3,7 +3,7 @@ import { ALL_PEERS, EXTRA_PEERS, ALL_GROUPS } from './harness.mjs';
 
 export const USAGE = `usage: node bench/run.mjs     [--quick] [--workloads gpt2,sweep,peak] [--peers ours,onnxruntime,tfjs,plainjs,native]
        node bench/browser.mjs [same options]   (the same harness in headless Chromium)
-  --quick       small T (smoke run, a minute or two)
+  --quick       small T (a smoke run: well under a minute on a quiet machine)
   --workloads   any of: ${ALL_GROUPS.join(', ')} (default: all)
   --peers       any of: ${[...ALL_PEERS, ...EXTRA_PEERS].join(', ')} (default: ${ALL_PEERS.join(',')})
   --out DIR     where results-<env>.json and the charts go (default: bench/out)`;
