@@ -40,12 +40,45 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then
-  tmp=$(mktemp -d "$dir/merge.XXXX")
-  "$dir/fuzz_core" -merge=1 "${flags[@]}" "$tmp" tests/fuzz/corpus "$dir/corpus"
+  # libFuzzer's merge keeps every input that adds a feature (over a thousand here); of those,
+  # keep at most FUZZ_CORPUS_MAX (200), chosen greedily for new edges, then new features.
+  tmp=$(mktemp -d "$PWD/$dir/merge.XXXX")
+  mkdir -p "$tmp/merged"
+  "$dir/fuzz_core" -merge=1 -merge_control_file="$tmp/control" "${flags[@]}" "$tmp/merged" tests/fuzz/corpus "$dir/corpus" \
+    2>"$tmp/log" || { tail -30 "$tmp/log"; exit 1; }
+  mkdir -p "$tmp/keep"
+  node - "$tmp/control" "${FUZZ_CORPUS_MAX:-200}" <<'NODE' | while read -r f; do cp "$f" "$tmp/keep/"; done
+const [control, max] = [process.argv[2], Number(process.argv[3])];
+const lines = require('fs').readFileSync(control, 'utf8').split('\n');
+const n = Number(lines[0]);
+const files = lines.slice(2, 2 + n);
+const cov = new Map(), ft = new Map();
+for (const line of lines.slice(2 + n)) {
+  const [tag, idx, ...rest] = line.split(' ');
+  if (tag === 'COV') cov.set(Number(idx), rest.map(Number));
+  if (tag === 'FT') ft.set(Number(idx), rest.map(Number));
+}
+const haveCov = new Set(), haveFt = new Set(), left = new Set(cov.keys());
+const gain = (i) => [cov.get(i).filter((e) => !haveCov.has(e)).length, (ft.get(i) ?? []).filter((f) => !haveFt.has(f)).length];
+for (let k = 0; k < max; k++) {
+  let best = -1, bestGain = [0, 0];
+  for (const i of left) {
+    const g = gain(i);
+    if (g[0] > bestGain[0] || (g[0] === bestGain[0] && g[1] > bestGain[1])) [best, bestGain] = [i, g];
+  }
+  if (best < 0) break;
+  left.delete(best);
+  cov.get(best).forEach((e) => haveCov.add(e));
+  (ft.get(best) ?? []).forEach((f) => haveFt.add(f));
+  console.log(files[best]);
+}
+const allCov = new Set([...cov.values()].flat());
+console.error(`fuzz: kept ${cov.size - left.size} of ${cov.size} inputs, covering ${haveCov.size} of ${allCov.size} edges`);
+NODE
   rm -f tests/fuzz/corpus/*
-  cp "$tmp"/* tests/fuzz/corpus/ 2>/dev/null || true
+  cp "$tmp/keep"/* tests/fuzz/corpus/ 2>/dev/null || true
   rm -rf "$tmp"
-  echo "fuzz: tests/fuzz/corpus now holds $(ls tests/fuzz/corpus | wc -l) files, $(du -sh tests/fuzz/corpus | cut -f1)"
+  echo "fuzz: tests/fuzz/corpus now holds $(ls tests/fuzz/corpus | wc -l) files, $(cat tests/fuzz/corpus/* | wc -c) bytes"
   exit 0
 fi
 
