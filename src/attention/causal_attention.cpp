@@ -25,7 +25,7 @@ void causal_attention::forward_fast(const float* x, std::size_t batch, std::size
     if (rows == 0) return;  // no rows: attention_heads would offset null data
     tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v
     qkv_.apply(static_cast<int>(rows), x, static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
-    fast::attention_heads(qkv.data(), batch, tokens, 1, d_out_, true, out, ldo);
+    fast::attention_heads(class_name(), qkv.data(), batch, tokens, 1, d_out_, true, out, ldo);
 }
 
 tensor causal_attention::forward_batched(const tensor& x, trace* tr) {

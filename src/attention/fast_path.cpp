@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "attention/validate.hpp"
 #include "kernels/attention.hpp"
 
 namespace attn::fast {
@@ -43,8 +44,13 @@ void packed_projection::apply(int rows, const float* x, int ldx, float* y, int l
     kernels::f32_gemm(rows, x, ldx, weights_, bias_.empty() ? nullptr : bias_.data(), y, ldy);
 }
 
-void attention_heads(const float* qkv, std::size_t batch, std::size_t tokens, std::size_t heads,
+void attention_heads(const char* cls, const float* qkv, std::size_t batch, std::size_t tokens, std::size_t heads,
                      std::size_t head_dim, bool causal, float* out, std::size_t ldo) {
+    if (batch == 0 || tokens == 0) return;
+    // The fused kernel's scratch: query and output tiles plus packed key/value tiles, 384 floats
+    // per head dimension and 512 more (kernels/attention.cpp), independent of T. Checked here so
+    // a huge head_dim is a RangeError, not a wrapped size in wasm32.
+    validate::fits(cls, "the attention kernel's scratch", 400.0 * static_cast<double>(head_dim) + 512.0);
     const std::size_t d = heads * head_dim, ld = 3 * d;
     const float divisor = static_cast<float>(std::sqrt(static_cast<double>(head_dim)));
     const int t = static_cast<int>(tokens), hd = static_cast<int>(head_dim);

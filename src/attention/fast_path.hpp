@@ -34,7 +34,9 @@ private:
 // rows of [q | k | v] (D = heads·head_dim). Writes each head's context to
 // out + b·T·ldo + h·head_dim (rows of stride ldo). `out` may be `qkv` itself (ldo = 3·D):
 // the fused kernel reads a block of queries before it writes that block's context.
-void attention_heads(const float* qkv, std::size_t batch, std::size_t tokens, std::size_t heads,
+// `cls` names the caller in the error raised when the kernel's O(tile · head_dim) scratch would
+// not fit the memory limit. Empty batches (B·T = 0) write nothing.
+void attention_heads(const char* cls, const float* qkv, std::size_t batch, std::size_t tokens, std::size_t heads,
                      std::size_t head_dim, bool causal, float* out, std::size_t ldo);
 
 // Whether `forward` may take the fast path: no trace wanted and dropout draws nothing.

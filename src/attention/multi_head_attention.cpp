@@ -150,7 +150,7 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
         qkv_.apply(static_cast<int>(rows), x.data(), static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
         // The context of each head overwrites its query columns: (B·T, dOut) at stride 3·dOut,
         // already in the merged (B, T, H·headDim) order that out_proj reads.
-        fast::attention_heads(qkv.data(), dims.batch, dims.tokens, num_heads_, head_dim_, true, qkv.data(), 3 * d_out_);
+        fast::attention_heads(class_name(), qkv.data(), dims.batch, dims.tokens, num_heads_, head_dim_, true, qkv.data(), 3 * d_out_);
         tensor out(dims.batched ? shape_t{dims.batch, dims.tokens, d_out_} : shape_t{dims.tokens, d_out_});
         out_proj_packed_.apply(static_cast<int>(rows), qkv.data(), static_cast<int>(3 * d_out_), out.data(),
                                static_cast<int>(d_out_));

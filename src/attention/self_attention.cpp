@@ -17,13 +17,13 @@ tensor as_single_head(const tensor& x) {
 }
 
 // No trace: one SGEMM for q | k | v, then the fused (non-causal) attention.
-tensor forward_fast(const fast::packed_projection& qkv_proj, const tensor& x, std::size_t t, std::size_t d_in,
-                    std::size_t d_out) {
+tensor forward_fast(const char* cls, const fast::packed_projection& qkv_proj, const tensor& x, std::size_t t,
+                    std::size_t d_in, std::size_t d_out) {
     tensor out(shape_t{t, d_out});
     if (t == 0) return out;  // no rows: attention_heads would offset null data
     tensor qkv(shape_t{t, 3 * d_out});
     qkv_proj.apply(static_cast<int>(t), x.data(), static_cast<int>(d_in), qkv.data(), static_cast<int>(3 * d_out));
-    fast::attention_heads(qkv.data(), 1, t, 1, d_out, false, out.data(), d_out);
+    fast::attention_heads(cls, qkv.data(), 1, t, 1, d_out, false, out.data(), d_out);
     return out;
 }
 
@@ -94,7 +94,7 @@ tensor self_attention_v1::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, false, 0);
     // Either path holds q, k, v and the context, (T, dOut) each (the fast path as one T × 3·dOut).
     validate::fits(class_name(), "the projections", 4.0 * static_cast<double>(dims.tokens) * d_out_);
-    if (!tr) return forward_fast(qkv_, x, dims.tokens, d_in_, d_out_);
+    if (!tr) return forward_fast(class_name(), qkv_, x, dims.tokens, d_in_, d_out_);
     validate::fits(class_name(), "the attention matrices", 4.0 * static_cast<double>(dims.tokens) * dims.tokens);
     tensor keys = ref::matmul(x, W_key);  // (T, dOut)
     tensor queries = ref::matmul(x, W_query);
@@ -125,7 +125,7 @@ tensor self_attention_v2::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, false, 0);
     // Either path holds q, k, v and the context, (T, dOut) each (the fast path as one T × 3·dOut).
     validate::fits(class_name(), "the projections", 4.0 * static_cast<double>(dims.tokens) * d_out_);
-    if (!tr) return forward_fast(qkv_, x, dims.tokens, d_in_, d_out_);
+    if (!tr) return forward_fast(class_name(), qkv_, x, dims.tokens, d_in_, d_out_);
     validate::fits(class_name(), "the attention matrices", 4.0 * static_cast<double>(dims.tokens) * dims.tokens);
     tensor keys = W_key.forward(x);  // (T, dOut)
     tensor queries = W_query.forward(x);

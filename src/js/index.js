@@ -554,7 +554,12 @@ function makeApi(raw) {
     // Diagnostics: bytes the wasm allocator holds now, and the heap's size.
     memory: () => ({ inUse: raw.heapInUse(), heapSize: raw.heapSize(), maxMemory: raw.maxMemory }),
     // The SIMD128 multiply-add peak loop: returns the FLOPs it performed (time it).
-    benchPeak: (iterations) => raw.maddPeak(requireNumber('benchPeak', 'iterations', iterations)),
+    benchPeak(iterations) {
+      requireNumber('benchPeak', 'iterations', iterations);
+      if (!Number.isInteger(iterations) || iterations < 0 || iterations > 1e10)
+        throw new RangeError(`benchPeak: iterations (${iterations}) must be an integer in [0, 1e10]`);
+      return raw.maddPeak(iterations);
+    },
   });
 }
 

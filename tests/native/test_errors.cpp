@@ -124,3 +124,16 @@ TEST_CASE("sizes beyond the memory limit are refused before allocating", "[error
     }
     attn::set_memory_limit(saved);
 }
+
+TEST_CASE("a head too wide for the fused kernel's scratch is refused before allocating", "[errors][memory]") {
+    attn::generator g;
+    const auto saved = attn::memory_limit();
+    attn::set_memory_limit(std::size_t{16} << 20);
+    attn::causal_attention ca(1, 100000, 4, 0.0, false, g);  // weights: 0.6 M floats, fits
+    ca.eval();
+    require_range(capture([&] { ca.forward(attn::make_tensor({1, 2, 1})); }),
+                  "CausalAttention: the attention kernel's scratch", "memory limit");
+    attn::trace tr;  // the reference path has no such scratch: (T, T) and (T, dOut) tensors only
+    REQUIRE(ca.forward(attn::make_tensor({1, 2, 1}), &tr).shape()[2] == 100000);
+    attn::set_memory_limit(saved);
+}
