@@ -63,6 +63,10 @@ public:
 
     // The book's forward. With `tr`, the intermediates are recorded into it.
     virtual tensor forward(const tensor& x, trace* tr = nullptr) = 0;
+    // forward(x) for a caller that hands over its input: a class may release x's memory as soon
+    // as it is no longer needed (MultiHeadAttention does after its projections), which lowers
+    // the peak for long inputs. Same results as forward(x).
+    virtual tensor forward_owned(tensor x) { return forward(x, nullptr); }
 
     virtual state_dict get_state_dict() const = 0;
     // Accepts exactly the keys of get_state_dict() (the "mask" buffer may be given and is

@@ -143,19 +143,7 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     // Both paths: q, k, v, the context and the output, (B, T, dOut) each.
     validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_);
-    if (fast::applies(tr, training_, dropout_)) {
-        const std::size_t rows = dims.batch * dims.tokens;
-        if (rows == 0) return tensor(dims.batched ? shape_t{dims.batch, dims.tokens, d_out_} : shape_t{dims.tokens, d_out_});
-        tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v, heads side by side
-        qkv_.apply(static_cast<int>(rows), x.data(), static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
-        // The context of each head overwrites its query columns: (B·T, dOut) at stride 3·dOut,
-        // already in the merged (B, T, H·headDim) order that out_proj reads.
-        fast::attention_heads(class_name(), qkv.data(), dims.batch, dims.tokens, num_heads_, head_dim_, true, qkv.data(), 3 * d_out_);
-        tensor out(dims.batched ? shape_t{dims.batch, dims.tokens, d_out_} : shape_t{dims.tokens, d_out_});
-        out_proj_packed_.apply(static_cast<int>(rows), qkv.data(), static_cast<int>(3 * d_out_), out.data(),
-                               static_cast<int>(d_out_));
-        return out;
-    }
+    if (fast::applies(tr, training_, dropout_)) return forward_fast(x, dims.batch, dims.tokens, dims.batched, nullptr);
     // The reference path (trace, or dropout in training mode) keeps every (T, T) matrix.
     validate::fits(class_name(), "the attention matrices",
                    6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
@@ -175,6 +163,31 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
         tr->append(std::move(local));
     }
     if (!dims.batched) out.reshape({dims.tokens, d_out_});
+    return out;
+}
+
+tensor multi_head_attention::forward_owned(tensor x) {
+    if (!fast::applies(nullptr, training_, dropout_)) return forward(x, nullptr);
+    const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
+    validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_);
+    return forward_fast(x, dims.batch, dims.tokens, dims.batched, &x);
+}
+
+tensor multi_head_attention::forward_fast(const tensor& x, std::size_t batch, std::size_t tokens, bool batched,
+                                          tensor* owned) {
+    const std::size_t rows = batch * tokens;
+    const shape_t out_shape = batched ? shape_t{batch, tokens, d_out_} : shape_t{tokens, d_out_};
+    if (rows == 0) return tensor(out_shape);
+    tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v, heads side by side
+    qkv_.apply(static_cast<int>(rows), x.data(), static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
+    if (owned) *owned = tensor();  // x is not read again: its memory can hold the output
+    // The context of each head overwrites its query columns: (B·T, dOut) at stride 3·dOut,
+    // already in the merged (B, T, H·headDim) order that out_proj reads.
+    fast::attention_heads(class_name(), qkv.data(), batch, tokens, num_heads_, head_dim_, true, qkv.data(),
+                          3 * d_out_);
+    tensor out(out_shape);
+    out_proj_packed_.apply(static_cast<int>(rows), qkv.data(), static_cast<int>(3 * d_out_), out.data(),
+                           static_cast<int>(d_out_));
     return out;
 }
 

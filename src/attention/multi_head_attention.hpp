@@ -38,6 +38,7 @@ public:
     const char* class_name() const override { return "MultiHeadAttention"; }
     // (B, T, dIn) -> (B, T, dOut); trace per head (B, H, T, ·), plus `concat` (B, T, dOut)
     tensor forward(const tensor& x, trace* tr = nullptr) override;
+    tensor forward_owned(tensor x) override;
     state_dict get_state_dict() const override;
 
     linear_layer W_query, W_key, W_value, out_proj;
@@ -49,6 +50,9 @@ protected:
     void parameters_changed() override;
 
 private:
+    // The fast path; with `owned` (== &x), x is released once the projections have read it.
+    tensor forward_fast(const tensor& x, std::size_t batch, std::size_t tokens, bool batched, tensor* owned);
+
     fast::packed_projection qkv_;       // [W_query; W_key; W_value]
     fast::packed_projection out_proj_packed_;
     std::size_t d_in_, d_out_, context_length_, num_heads_, head_dim_;

@@ -155,7 +155,8 @@ public:
         return guarded([&]() -> val {
             attn::tensor x = from_js(data, shape, module_->class_name());
             attn::trace tr;
-            attn::tensor y = module_->forward(x, with_trace ? &tr : nullptr);
+            // Without a trace the module may release its copy of x early (forward_owned).
+            attn::tensor y = with_trace ? module_->forward(x, &tr) : module_->forward_owned(std::move(x));
             return forward_result(y, with_trace ? &tr : nullptr);
         }, module_->class_name());
     }

@@ -68,3 +68,17 @@ TEST_CASE("train and eval switch dropout on and off", "[state][dropout]") {
     ca.train();
     REQUIRE_FALSE(same(ca.forward(x), e1));
 }
+
+TEST_CASE("forward_owned gives forward's result bit for bit, releasing the input early", "[state][memory]") {
+    attn::generator g;
+    g.manual_seed(21);
+    attn::multi_head_attention mha(7, 12, 16, 0.1, 3, true, g);
+    const attn::tensor x = g.rand({2, 13, 7});
+    mha.eval();
+    REQUIRE(same(mha.forward_owned(x), mha.forward(x)));
+    attn::tensor x2 = g.rand({13, 7});
+    const attn::tensor expected = mha.forward(x2);
+    REQUIRE(same(mha.forward_owned(std::move(x2)), expected));
+    attn::causal_attention ca(7, 4, 16, 0.0, false, g);  // the default forward_owned: forward(x)
+    REQUIRE(same(ca.forward_owned(x), ca.forward(x)));
+}
