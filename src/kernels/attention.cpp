@@ -66,7 +66,10 @@ void pack_v_tile(int kn, int d, const float* v, int ldv, float* vp) {
 
 // st[r][0:8] = (sum_dd kp[dd][r] * qt[dd][0:8]) / divisor for the 4 keys of one quad.
 // Same register shape as the 4x8 GEMM micro-kernel (8 accumulators, packed operands).
-ATTN_INLINE void qk_quad(int d, const float* kp, const float* qt, float* st, vf vdiv) {
+// With kMax, also folds the 4 scores into the running maxima mx0 / mx1 (in key order, so the
+// result is the one a separate pass over st would give; only for quads of 4 real, unmasked keys).
+template <bool kMax>
+ATTN_INLINE void qk_quad(const int d, const float* kp, const float* qt, float* st, vf vdiv, vf& mx0, vf& mx1) {
   vf acc0[kKR], acc1[kKR];
   for (int r = 0; r < kKR; ++r) acc0[r] = acc1[r] = zero();
   for (int dd = 0; dd < d; ++dd) {
@@ -81,8 +84,13 @@ ATTN_INLINE void qk_quad(int d, const float* kp, const float* qt, float* st, vf 
     qt += kLanes;
   }
   for (int r = 0; r < kKR; ++r) {
-    storeu(st + r * kLanes, div(acc0[r], vdiv));
-    storeu(st + r * kLanes + 4, div(acc1[r], vdiv));
+    const vf s0 = div(acc0[r], vdiv), s1 = div(acc1[r], vdiv);
+    storeu(st + r * kLanes, s0);
+    storeu(st + r * kLanes + 4, s1);
+    if (kMax) {
+      mx0 = max(mx0, s0);
+      mx1 = max(mx1, s1);
+    }
   }
 }
 
@@ -112,16 +120,73 @@ ATTN_INLINE void pv_rows(int kn, const float* vp, const float* pt, float* ot, vf
   }
 }
 
+// exp for the online softmax, whose arguments are score - running max: <= 0, -inf (masked or
+// all-masked-so-far) or NaN. Same reduction and polynomial as simd::exp (<= 1 ulp), but without
+// the overflow path and with one 2^n factor: inputs below kExpFlush (where exp < 2^-125.5, a
+// term no row sum >= 1 can feel) give exactly +0, as do -inf inputs; NaN stays NaN.
+constexpr float kExpFlush = -87.0f;
+ATTN_INLINE vf exp_nonpos(vf x) {
+  using namespace simd::detail;
+  const vf magic = set1(kMagic);
+  const vf z = madd(x, set1(kLog2e), magic);  // n + magic, n = round(x * log2e) in [-126, 0]
+  const vf n = sub(z, magic);
+  vf r = sub(x, mul(n, set1(kLn2Hi)));
+  r = sub(r, mul(n, set1(kLn2Lo)));
+  vf qp = madd(set1(kC6), r, set1(kC5));
+  qp = madd(qp, r, set1(kC4));
+  qp = madd(qp, r, set1(kC3));
+  qp = madd(qp, r, set1(kC2));
+  const vf p = add(set1(1.0f), madd(mul(r, r), qp, r));
+  // z's low mantissa bits hold magic's zero bits plus n, so (bits(z) + 127) << 23 is 2^n.
+  const vf scale = as_vf(sll_i32<23>(add_i32(as_vi(z), set1_i32(127))));
+  return select(cmplt(x, set1(kExpFlush)), zero(), mul(p, scale));
+}
+
 struct GroupState {
   vf m0, m1;  // running max of the (scaled) scores, lanes 0-3 / 4-7
   vf l0, l1;  // running sum of exp(score - max)
 };
 
-}  // namespace
+// Online softmax over one group's score tile st[0:kn][0:8] (overwritten by the probabilities):
+// updates the running max and sum, returns the factors that rescale the old accumulator.
+// have_max: tm0 / tm1 already hold max(running max, tile scores), else they are computed here.
+// Kept out of line so its constants do not compete with the q.k / p.v loops for registers.
+__attribute__((noinline)) void softmax_tile(int kn, float* st, GroupState& g_st, bool have_max, vf tm0, vf tm1,
+                                            vf& alpha0, vf& alpha1) {
+  const vf neg_inf = set1(kNegInf);
+  if (!have_max) {
+    tm0 = g_st.m0;
+    tm1 = g_st.m1;
+    for (int j = 0; j < kn; ++j) {
+      tm0 = max(tm0, loadu(st + j * kLanes));
+      tm1 = max(tm1, loadu(st + j * kLanes + 4));
+    }
+  }
+  // Subtract 0 instead of -inf while a lane has seen only -inf, so exp gives 0, not NaN.
+  const vf base0 = select(cmpeq(tm0, neg_inf), zero(), tm0);
+  const vf base1 = select(cmpeq(tm1, neg_inf), zero(), tm1);
+  alpha0 = exp_nonpos(sub(g_st.m0, base0));
+  alpha1 = exp_nonpos(sub(g_st.m1, base1));
+  vf s0 = zero(), s1 = zero();
+  for (int j = 0; j < kn; ++j) {
+    float* s = st + j * kLanes;
+    const vf p0 = exp_nonpos(sub(loadu(s), base0));
+    const vf p1 = exp_nonpos(sub(loadu(s + 4), base1));
+    storeu(s, p0);
+    storeu(s + 4, p1);
+    s0 = add(s0, p0);
+    s1 = add(s1, p1);
+  }
+  g_st.l0 = madd(g_st.l0, alpha0, s0);
+  g_st.l1 = madd(g_st.l1, alpha1, s1);
+  g_st.m0 = tm0;
+  g_st.m1 = tm1;
+}
 
-void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const float* k, int ldk, const float* v,
-                         int ldv, float* o, int ldo, float scale_divisor, bool causal) {
-  if (tq <= 0 || d <= 0) return;
+template <int DFix>
+void fused_impl(int tq, int tk, const int d_arg, const float* q, int ldq, const float* k, int ldk, const float* v,
+                int ldv, float* o, int ldo, float scale_divisor, bool causal) {
+  const int d = DFix ? DFix : d_arg;
   if (tk <= 0) {
     for (int i = 0; i < tq; ++i)
       for (int dd = 0; dd < d; ++dd) o[std::size_t(i) * ldo + dd] = 0.0f;
@@ -177,10 +242,20 @@ void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const f
         float* ot = ot_all + g * group_floats;
 
         // 1. scores S^T[j][lane] for the tile's keys, divided by scale_divisor.
-        for (int j = 0; j < kn_g; j += kKR) qk_quad(d, kp + std::size_t(j) * d, qt, st + j * kLanes, vdiv);
+        //    Tiles with no masked score and whole quads also fold the scores into the running max.
+        const bool masked = causal && k0 + kn_g - 1 > qg;
+        const bool have_max = !masked && kn_g % kKR == 0;
+        vf tm0 = gs[g].m0, tm1 = gs[g].m1;
+        if (have_max) {
+          for (int j = 0; j < kn_g; j += kKR)
+            qk_quad<true>(d, kp + std::size_t(j) * d, qt, st + j * kLanes, vdiv, tm0, tm1);
+        } else {
+          for (int j = 0; j < kn_g; j += kKR)
+            qk_quad<false>(d, kp + std::size_t(j) * d, qt, st + j * kLanes, vdiv, tm0, tm1);
+        }
 
         // 2. causal mask: key k0 + j is hidden from query qg + lane when k0 + j > qg + lane.
-        if (causal && k0 + kn_g - 1 > qg) {
+        if (masked) {
           const vf qi0 = add(set1(float(qg)), lane_lo), qi1 = add(set1(float(qg)), lane_hi);
           for (int j = std::max(0, qg + 1 - k0); j < kn_g; ++j) {
             const vf kj = set1(float(k0 + j));
@@ -191,31 +266,8 @@ void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const f
         }
 
         // 3. online softmax across the tile (vectorised across the 8 queries).
-        GroupState& g_st = gs[g];
-        vf tm0 = g_st.m0, tm1 = g_st.m1;
-        for (int j = 0; j < kn_g; ++j) {
-          tm0 = max(tm0, loadu(st + j * kLanes));
-          tm1 = max(tm1, loadu(st + j * kLanes + 4));
-        }
-        // Subtract 0 instead of -inf while a lane has seen only -inf, so exp gives 0, not NaN.
-        const vf base0 = select(cmpeq(tm0, neg_inf), zero(), tm0);
-        const vf base1 = select(cmpeq(tm1, neg_inf), zero(), tm1);
-        const vf alpha0 = simd::exp(sub(g_st.m0, base0));  // rescales the old sum/accumulator
-        const vf alpha1 = simd::exp(sub(g_st.m1, base1));
-        vf s0 = zero(), s1 = zero();
-        for (int j = 0; j < kn_g; ++j) {
-          float* s = st + j * kLanes;
-          const vf p0 = simd::exp(sub(loadu(s), base0));
-          const vf p1 = simd::exp(sub(loadu(s + 4), base1));
-          storeu(s, p0);
-          storeu(s + 4, p1);
-          s0 = add(s0, p0);
-          s1 = add(s1, p1);
-        }
-        g_st.l0 = madd(g_st.l0, alpha0, s0);
-        g_st.l1 = madd(g_st.l1, alpha1, s1);
-        g_st.m0 = tm0;
-        g_st.m1 = tm1;
+        vf alpha0, alpha1;
+        softmax_tile(kn_g, st, gs[g], have_max, tm0, tm1, alpha0, alpha1);
 
         // 4. O^T = alpha * O^T + V_tile^T . P^T
         int dd = 0;
@@ -244,6 +296,17 @@ void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const f
       }
     }
   }
+}
+
+}  // namespace
+
+void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const float* k, int ldk, const float* v,
+                         int ldv, float* o, int ldo, float scale_divisor, bool causal) {
+  if (tq <= 0 || d <= 0) return;
+  if (d == 64)
+    fused_impl<64>(tq, tk, d, q, ldq, k, ldk, v, ldv, o, ldo, scale_divisor, causal);
+  else
+    fused_impl<0>(tq, tk, d, q, ldq, k, ldk, v, ldv, o, ldo, scale_divisor, causal);
 }
 
 void f32_attention_ref(int tq, int tk, int d, const float* q, int ldq, const float* k, int ldk, const float* v,

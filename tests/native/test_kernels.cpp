@@ -580,3 +580,48 @@ TEST_CASE("f32_madd_peak_loop reports 8 FLOPs per 4-wide madd", "[kernels]") {
   CHECK(f32_madd_peak_loop(1000) == 1000.0 * kPeakAccumulators * 8.0);
   CHECK(f32_madd_peak_loop(0) == 0.0);
 }
+
+TEST_CASE("f32_attention_fused at d = 64 (its specialised path): ragged key tiles, very negative scores, NaN rows",
+          "[kernels]") {
+  // Scores around -240 (far below the 0 that the zero-padded keys of a ragged quad would score):
+  // the running max must come from real keys only, or every weight underflows and rows go NaN.
+  for (int tk : {67, 68, 70, 129}) {
+    AttnData a = make_attn(9, tk, 64, 3, std::uint32_t(tk));
+    for (int j = 0; j < a.tk; ++j)
+      for (int dd = 0; dd < a.d; ++dd) a.k[std::size_t(j) * a.ldk + dd] = -30.0f - 0.01f * float(j % 13);
+    for (int i = 0; i < a.tq; ++i)
+      for (int dd = 0; dd < a.d; ++dd) a.q[std::size_t(i) * a.ldq + dd] = 1.0f;
+    for (bool causal : {false, true}) {
+      INFO("Tk=" << tk << " causal=" << causal);
+      REQUIRE(run_attention(a, causal) == "");
+    }
+  }
+  // Weights more than e^-87 below the row max are flushed to exactly 0: the result still
+  // matches the reference (whose weights there are < 2^-125).
+  {
+    AttnData a = make_attn(70, 70, 64, 0, 41, 4.0f);
+    for (int dd = 0; dd < a.d; ++dd) a.k[std::size_t(3) * a.ldk + dd] = 40.0f;  // key 3 dominates
+    for (bool causal : {false, true}) {
+      INFO("dominant key, causal=" << causal);
+      REQUIRE(run_attention(a, causal) == "");
+    }
+  }
+  AttnData a = make_attn(150, 150, 64, 1, 12);
+  a.q[std::size_t(6) * a.ldq + 2] = kNaN;     // NaN scores -> NaN row
+  a.q[std::size_t(130) * a.ldq + 5] = kNaN;   // in a later query block
+  for (int j = 0; j < 70; ++j) a.k[std::size_t(j) * a.ldk] = -kInf;  // keys < 70 score -inf for q[0] > 0
+  for (int i = 0; i < a.tq; ++i) a.q[std::size_t(i) * a.ldq] = 1.0f;
+  for (bool causal : {false, true}) {
+    INFO("causal=" << causal);
+    REQUIRE(run_attention(a, causal) == "");
+    std::vector<float> o(std::size_t(a.tq) * a.d);
+    f32_attention_fused(a.tq, a.tk, a.d, a.q.data(), a.ldq, a.k.data(), a.ldk, a.v.data(), a.ldv, o.data(), a.d, 8.0f,
+                        causal);
+    for (int dd = 0; dd < a.d; ++dd) {
+      CHECK(std::isnan(o[6 * a.d + dd]));
+      CHECK(std::isnan(o[130 * a.d + dd]));
+    }
+    CHECK(std::isfinite(o[100 * a.d]));
+    CHECK(std::isnan(o[10 * a.d]) == causal);  // causal: query 10 sees only -inf keys
+  }
+}
