@@ -77,16 +77,28 @@ export function agreement(y, ref, { B, T }) {
   };
 }
 
+const WARMUP_RUNS = 3, WARMUP_MS = 1000, WARMUP_MAX = 10;
+
 async function timePeer(create, weights, w, x, cpuClock) {
   const t0 = now();
   const peer = await create(weights, { B: w.B, T: w.T });
   const createMs = now() - t0;
   try {
-    // warm-up: one run (a second one when runs are short, for the JIT and allocator)
+    // warm-up, the same for every peer: V8 first runs WebAssembly (and JS) in its baseline tier
+    // and swaps in optimised code only between calls, which takes several calls of a big kernel
+    // (measured: 1740, 266, 200, 172 ms for the first four runs of one peer). So: at least
+    // WARMUP_RUNS runs and WARMUP_MS of them, at most WARMUP_MAX runs.
     let t1 = now();
     let y = await peer.run(x);
     const warmMs = now() - t1;
-    if (warmMs < 200) { await tick(); y = await peer.run(x); }
+    let warmRuns = 1, warmTotal = warmMs;
+    while (warmRuns < WARMUP_MAX && (warmRuns < WARMUP_RUNS || warmTotal < WARMUP_MS)) {
+      await tick();
+      t1 = now();
+      y = await peer.run(x);
+      warmTotal += now() - t1;
+      warmRuns++;
+    }
     const samples = [];
     const cpuSamples = [];
     const cpu0 = isNode ? process.cpuUsage() : null;
