@@ -13,5 +13,6 @@ fi
 bash scripts/build-wasm.sh
 bash scripts/build-native.sh >/dev/null   # build/native/bench_kernels, the "native" peer
 node bench/run.mjs "$@"
+node bench/long-context.mjs    # T = 16,384 without a trace: time and wasm heap
 node bench/browser.mjs "$@"
 node bench/report.mjs
