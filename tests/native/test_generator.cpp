@@ -33,6 +33,30 @@ std::size_t count_differing(const attn::tensor& actual, const attn::tensor& expe
     return n;
 }
 
+// Replays every sequence of generator.json from its seed. `handle(op, gen)` sees each op first
+// and returns true when it consumed the op's draws itself; otherwise the op is only replayed (its
+// draws consumed as PyTorch consumed them), so the generator state stays in step.
+template <class Handle>
+void for_each_op(Handle&& handle) {
+    for (const auto& seq : fixtures::load("generator.json")["sequences"].arr) {
+        attn::generator gen;
+        gen.manual_seed(fixtures::to_seed(seq["seed"]));
+        for (const auto& op : seq["ops"].arr) {
+            if (handle(op, gen)) continue;
+            const std::string kind = op["op"].str;
+            if (kind == "manual_seed") gen.manual_seed(fixtures::to_seed(op["seed"]));
+            else if (kind == "rand" || kind == "rand_param") gen.rand(fixtures::to_shape(op["shape"]));
+            else if (kind == "randn") gen.randn(fixtures::to_shape(op["shape"]));
+            else if (kind == "linear")
+                attn::linear_layer(static_cast<std::size_t>(op["in_features"].num),
+                                   static_cast<std::size_t>(op["out_features"].num), op["bias"].b, gen);
+            else if (kind == "dropout" || kind == "dropout_eval")
+                attn::ref::dropout(fixtures::to_tensor(op["input"]), op["p"].num, kind == "dropout", gen);
+            else FAIL("unknown op " << kind);
+        }
+    }
+}
+
 void replay(const fixtures::json& seq) {
     attn::generator gen;
     gen.manual_seed(fixtures::to_seed(seq["seed"]));
@@ -106,29 +130,16 @@ TEST_CASE("eval-mode dropout draws nothing from the generator", "[generator][dro
 
 TEST_CASE("randn with >= 16 elements is PyTorch's AVX2 build bit for bit", "[generator]") {
     // Every randn op of generator.json on the 16-wide path, each sequence replayed up to it.
-    const auto& doc = fixtures::load("generator.json");
     std::size_t values = 0, differ_avx2 = 0, differ_scalar = 0;
-    for (const auto& seq : doc["sequences"].arr) {
-        attn::generator gen;
-        gen.manual_seed(fixtures::to_seed(seq["seed"]));
-        for (const auto& op : seq["ops"].arr) {
-            const std::string kind = op["op"].str;
-            if (kind == "manual_seed") gen.manual_seed(fixtures::to_seed(op["seed"]));
-            else if (kind == "rand" || kind == "rand_param") gen.rand(fixtures::to_shape(op["shape"]));
-            else if (kind == "linear")
-                attn::linear_layer(static_cast<std::size_t>(op["in_features"].num),
-                                   static_cast<std::size_t>(op["out_features"].num), op["bias"].b, gen);
-            else if (kind == "dropout" || kind == "dropout_eval")
-                attn::ref::dropout(fixtures::to_tensor(op["input"]), op["p"].num, kind == "dropout", gen);
-            else if (kind == "randn") {
-                const auto out = gen.randn(fixtures::to_shape(op["shape"]));
-                if (out.size() < 16) continue;
-                values += out.size();
-                differ_avx2 += count_differing(out, fixtures::to_tensor(op["out_avx2"]));
-                differ_scalar += count_differing(out, fixtures::to_tensor(op["out"]));
-            }
-        }
-    }
+    for_each_op([&](const fixtures::json& op, attn::generator& gen) {
+        if (op["op"].str != "randn") return false;
+        const auto out = gen.randn(fixtures::to_shape(op["shape"]));
+        if (out.size() < 16) return true;
+        values += out.size();
+        differ_avx2 += count_differing(out, fixtures::to_tensor(op["out_avx2"]));
+        differ_scalar += count_differing(out, fixtures::to_tensor(op["out"]));
+        return true;
+    });
     INFO(values << " values: " << differ_avx2 << " differ from the AVX2 build, " << differ_scalar
                 << " from the scalar build");
     REQUIRE(values >= 2000);
@@ -161,36 +172,25 @@ TEST_CASE("randn matches PyTorch's AVX2 build on a million values", "[generator]
 TEST_CASE("nn.Linear: the AVX2 build's init is the fused uniform", "[generator]") {
     // For the record (see generator::uniform_float): drawing nn.Linear's values as
     // fma(x, to - from, from) gives every weight_avx2 / bias_avx2 of generator.json.
-    const auto& doc = fixtures::load("generator.json");
     std::size_t values = 0, differ = 0;
-    for (const auto& seq : doc["sequences"].arr) {
-        attn::generator gen;
-        gen.manual_seed(fixtures::to_seed(seq["seed"]));
-        for (const auto& op : seq["ops"].arr) {
-            const std::string kind = op["op"].str;
-            if (kind == "manual_seed") gen.manual_seed(fixtures::to_seed(op["seed"]));
-            else if (kind == "rand" || kind == "rand_param") gen.rand(fixtures::to_shape(op["shape"]));
-            else if (kind == "randn") gen.randn(fixtures::to_shape(op["shape"]));
-            else if (kind == "dropout" || kind == "dropout_eval")
-                attn::ref::dropout(fixtures::to_tensor(op["input"]), op["p"].num, kind == "dropout", gen);
-            else if (kind == "linear") {
-                const auto in = static_cast<std::size_t>(op["in_features"].num);
-                auto fused = [&](const fixtures::json& expected, double bound) {
-                    const attn::tensor want = fixtures::to_tensor(expected);
-                    const float from = static_cast<float>(-bound), to = static_cast<float>(bound);
-                    for (std::size_t i = 0; i < want.size(); ++i) {
-                        const float x = static_cast<float>(gen.random() & ((1u << 24) - 1)) * (1.0f / (1u << 24));
-                        differ += bits(std::fma(x, to - from, from)) != bits(want.data()[i]);
-                    }
-                    values += want.size();
-                };
-                // kaiming_uniform_(a=sqrt(5)) and the bias bound, as linear_layer computes them.
-                const double a = std::sqrt(5.0), gain = std::sqrt(2.0 / (1.0 + a * a));
-                fused(op["weight_avx2"], std::sqrt(3.0) * (gain / std::sqrt(static_cast<double>(in))));
-                if (op["bias"].b) fused(op["bias_avx2"], in > 0 ? 1.0 / std::sqrt(static_cast<double>(in)) : 0.0);
+    for_each_op([&](const fixtures::json& op, attn::generator& gen) {
+        if (op["op"].str != "linear") return false;
+        const auto in = static_cast<std::size_t>(op["in_features"].num);
+        auto fused = [&](const fixtures::json& expected, double bound) {
+            const attn::tensor want = fixtures::to_tensor(expected);
+            const float from = static_cast<float>(-bound), to = static_cast<float>(bound);
+            for (std::size_t i = 0; i < want.size(); ++i) {
+                const float x = static_cast<float>(gen.random() & ((1u << 24) - 1)) * (1.0f / (1u << 24));
+                differ += bits(std::fma(x, to - from, from)) != bits(want.data()[i]);
             }
-        }
-    }
+            values += want.size();
+        };
+        // kaiming_uniform_(a=sqrt(5)) and the bias bound, as linear_layer computes them.
+        const double a = std::sqrt(5.0), gain = std::sqrt(2.0 / (1.0 + a * a));
+        fused(op["weight_avx2"], std::sqrt(3.0) * (gain / std::sqrt(static_cast<double>(in))));
+        if (op["bias"].b) fused(op["bias_avx2"], in > 0 ? 1.0 / std::sqrt(static_cast<double>(in)) : 0.0);
+        return true;
+    });
     INFO(values << " values, " << differ << " differ");
     REQUIRE(values >= 2000);
     REQUIRE(differ == 0);
