@@ -12,29 +12,31 @@ void require_rank(const char* fn, const tensor& x, std::size_t min_rank) {
     if (x.dimension() < min_rank)
         raise_range(fn, ": input x must have at least ", min_rank, " axes, got ", shape_str(to_shape(x.shape())));
 }
+// row / row.sum() for every row of the last axis, in place: the one normalisation the three
+// steps below share.
+void normalize_rows(tensor& x) {
+    const std::size_t n = x.shape().back();
+    for (std::size_t r = 0; n && r < x.size() / n; ++r) {
+        float* row = x.data() + r * n;
+        float sum = 0.0f;
+        for (std::size_t j = 0; j < n; ++j) sum += row[j];
+        for (std::size_t j = 0; j < n; ++j) row[j] = row[j] / sum;
+    }
+}
 }  // namespace
 
 tensor sum_normalize(const tensor& x) {
     require_rank("sumNormalize", x, 1);
     tensor out = x;
-    const std::size_t n = x.shape().back();
-    for (std::size_t r = 0; n && r < x.size() / n; ++r) {
-        float sum = 0.0f;
-        for (std::size_t j = 0; j < n; ++j) sum += x.data()[r * n + j];
-        for (std::size_t j = 0; j < n; ++j) out.data()[r * n + j] = x.data()[r * n + j] / sum;
-    }
+    normalize_rows(out);
     return out;
 }
 
 tensor softmax_naive(const tensor& x) {
     require_rank("softmaxNaive", x, 1);
     tensor out = x;
-    const std::size_t n = x.shape().back();
-    for (std::size_t r = 0; n && r < x.size() / n; ++r) {
-        float sum = 0.0f;
-        for (std::size_t j = 0; j < n; ++j) sum += std::exp(x.data()[r * n + j]);
-        for (std::size_t j = 0; j < n; ++j) out.data()[r * n + j] = std::exp(x.data()[r * n + j]) / sum;
-    }
+    for (float& v : out) v = std::exp(v);
+    normalize_rows(out);
     return out;
 }
 
@@ -57,11 +59,9 @@ tensor mask_and_renormalize(const tensor& weights) {
     for (std::size_t z = 0; t && z < weights.size() / (t * t); ++z)
         for (std::size_t i = 0; i < t; ++i) {
             float* row = out.data() + (z * t + i) * t;
-            for (std::size_t j = i + 1; j < t; ++j) row[j] = row[j] * 0.0f;
-            float sum = 0.0f;
-            for (std::size_t j = 0; j < t; ++j) sum += row[j];
-            for (std::size_t j = 0; j < t; ++j) row[j] = row[j] / sum;
+            for (std::size_t j = i + 1; j < t; ++j) row[j] = row[j] * 0.0f;  // weights * tril(ones)
         }
+    normalize_rows(out);
     return out;
 }
 
