@@ -12,7 +12,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, USAGE } from './lib/cli.mjs';
+import { optionsOrExit } from './lib/cli.mjs';
 import { textReport } from './lib/format.mjs';
 import { writeOutputs } from './lib/outputs.mjs';
 import { startServer } from './lib/server.mjs';
@@ -24,14 +24,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT_MS = 45 * 60 * 1000;
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(e.message);
-  process.exit(2);
-}
-if (opts.help) { console.log(USAGE); process.exit(0); }
+const opts = optionsOrExit();
 if (!existsSync(CHROMIUM)) {
   console.error(`no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM=/path`);
   process.exit(1);

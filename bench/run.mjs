@@ -4,20 +4,13 @@
 // Prints the table, writes bench/out/results-node.json and bench/out/chart.svg.
 
 import os from 'node:os';
-import { parseArgs, USAGE } from './lib/cli.mjs';
+import { optionsOrExit } from './lib/cli.mjs';
 import { runBench } from './lib/harness.mjs';
 import { textReport } from './lib/format.mjs';
 import { writeOutputs } from './lib/outputs.mjs';
 import { mainThreadCpuClock } from './lib/cputime.mjs';
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(e.message);
-  process.exit(2);
-}
-if (opts.help) { console.log(USAGE); process.exit(0); }
+const opts = optionsOrExit();
 
 const started = performance.now();
 const load0 = os.loadavg()[0];

@@ -30,3 +30,19 @@ export function parseArgs(argv) {
   }
   return opts;
 }
+
+/** The options of this process's command line; prints the usage and exits on --help or a bad argument. */
+export function optionsOrExit(argv = process.argv.slice(2)) {
+  let opts;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  return opts;
+}
