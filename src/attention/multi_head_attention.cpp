@@ -175,19 +175,26 @@ tensor multi_head_attention::forward_owned(tensor x) {
 
 tensor multi_head_attention::forward_fast(const tensor& x, std::size_t batch, std::size_t tokens, bool batched,
                                           tensor* owned) {
-    const std::size_t rows = batch * tokens;
     const shape_t out_shape = batched ? shape_t{batch, tokens, d_out_} : shape_t{tokens, d_out_};
-    if (rows == 0) return tensor(out_shape);
-    tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v, heads side by side
-    qkv_.apply(static_cast<int>(rows), x.data(), static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
-    if (owned) *owned = tensor();  // x is not read again: its memory can hold the output
-    // The context of each head overwrites its query columns: (B·T, dOut) at stride 3·dOut,
-    // already in the merged (B, T, H·headDim) order that out_proj reads.
-    fast::attention_heads(class_name(), qkv.data(), batch, tokens, num_heads_, head_dim_, true, qkv.data(),
-                          3 * d_out_);
-    tensor out(out_shape);
-    out_proj_packed_.apply(static_cast<int>(rows), qkv.data(), static_cast<int>(3 * d_out_), out.data(),
-                           static_cast<int>(d_out_));
+    if (batch == 0 || tokens == 0) return tensor(out_shape);
+    // One sequence at a time through a (T, 3·dOut) buffer of q | k | v, heads side by side: the
+    // working set stays that of B = 1 however large the batch (at B = 8, T = 1024 it is 9 MiB
+    // that stays warm in cache instead of 75 MiB streamed three times).
+    const std::size_t ld = 3 * d_out_;
+    const int t = static_cast<int>(tokens);
+    tensor qkv(shape_t{tokens, ld});
+    tensor out;
+    for (std::size_t b = 0; b < batch; ++b) {
+        qkv_.apply(t, x.data() + b * tokens * d_in_, static_cast<int>(d_in_), qkv.data(), static_cast<int>(ld));
+        // x is not read again after the last sequence: its memory can hold the output.
+        if (owned && b + 1 == batch) *owned = tensor();
+        if (b == 0) out = tensor(out_shape);
+        // The context of each head overwrites its query columns: (T, dOut) at stride 3·dOut,
+        // already in the merged (T, H·headDim) order that out_proj reads.
+        fast::attention_heads(class_name(), qkv.data(), 1, tokens, num_heads_, head_dim_, true, qkv.data(), ld);
+        out_proj_packed_.apply(t, qkv.data(), static_cast<int>(ld), out.data() + b * tokens * d_out_,
+                               static_cast<int>(d_out_));
+    }
     return out;
 }
 
