@@ -1,6 +1,7 @@
 // The harness proper, the same in Node (run.mjs) and in the page (browser.mjs →
 // browser.html): same weights and inputs for every peer, every output checked against
-// the plain-JS reference, one warm-up, then the median of at least MIN_RUNS timed runs.
+// the plain-JS reference, a warm-up, then the median of at least MIN_RUNS timed runs, the
+// peers' runs interleaved round by round.
 
 import { isNode, Unavailable } from './env.mjs';
 import { makeWeights, makeInput, workloadList, causalFlops, D_MODEL } from './workload.mjs';
@@ -11,7 +12,7 @@ export const ALL_PEERS = ['ours', 'onnxruntime', 'tfjs', 'plainjs', 'native'];
 export const EXTRA_PEERS = ['tfjs-batched'];
 export const ALL_GROUPS = ['gpt2', 'sweep', 'peak'];
 
-export const MIN_RUNS = 5;
+export const MIN_RUNS = 7;
 const MAX_RUNS = 25;
 const MIN_TIMED_MS = 1500;      // keep sampling small workloads until this much time is spent
 const FULL_REFERENCE_FLOPS = 3e9; // below this, the reference computes every output row
@@ -79,7 +80,8 @@ export function agreement(y, ref, { B, T }) {
 
 const WARMUP_RUNS = 3, WARMUP_MS = 1000, WARMUP_MAX = 10;
 
-async function timePeer(create, weights, w, x, cpuClock) {
+// One peer's life in a workload: create, warm up, then one timed run per round (rounds()).
+async function startPeer(create, weights, w, x) {
   const t0 = now();
   const peer = await create(weights, { B: w.B, T: w.T });
   const createMs = now() - t0;
@@ -89,39 +91,39 @@ async function timePeer(create, weights, w, x, cpuClock) {
     // (measured: 1740, 266, 200, 172 ms for the first four runs of one peer). So: at least
     // WARMUP_RUNS runs and WARMUP_MS of them, at most WARMUP_MAX runs.
     let t1 = now();
-    let y = await peer.run(x);
+    await peer.run(x);
     const warmMs = now() - t1;
     let warmRuns = 1, warmTotal = warmMs;
     while (warmRuns < WARMUP_MAX && (warmRuns < WARMUP_RUNS || warmTotal < WARMUP_MS)) {
       await tick();
       t1 = now();
-      y = await peer.run(x);
+      await peer.run(x);
       warmTotal += now() - t1;
       warmRuns++;
     }
-    const samples = [];
-    const cpuSamples = [];
-    const cpu0 = isNode ? process.cpuUsage() : null;
-    const wall0 = now();
-    let out = null;
-    while (samples.length < MIN_RUNS || (samples.length < MAX_RUNS && samples.reduce((a, b) => a + b, 0) < MIN_TIMED_MS)) {
-      await tick();
-      const c0 = cpuClock ? await cpuClock() : null;
-      t1 = now();
-      y = await peer.run(x);
-      samples.push(now() - t1);
-      const c1 = cpuClock ? await cpuClock() : null;
-      if (c0 != null && c1 != null) cpuSamples.push((c1 - c0) / 1e6);
-      out ??= y;
-    }
-    const wall = now() - wall0;
-    let processCpuPerWall = null;
-    if (cpu0) { const c = process.cpuUsage(cpu0); processCpuPerWall = (c.user + c.system) / 1000 / wall; }
-    return { peer, createMs, warmMs, samples, cpuSamples, out, processCpuPerWall };
-  } finally {
+    return { peer, createMs, warmMs, samples: [], cpuSamples: [], out: null, cpuMs: 0, wallMs: 0 };
+  } catch (e) {
     await peer.dispose?.();
+    throw e;
   }
 }
+
+async function timedRun(t, x, cpuClock) {
+  await tick();
+  const cpu0 = isNode ? process.cpuUsage() : null;
+  const c0 = cpuClock ? await cpuClock() : null;
+  const t1 = now();
+  const y = await t.peer.run(x);
+  const ms = now() - t1;
+  const c1 = cpuClock ? await cpuClock() : null;
+  t.samples.push(ms);
+  t.wallMs += ms;
+  if (cpu0) { const c = process.cpuUsage(cpu0); t.cpuMs += (c.user + c.system) / 1000; }
+  if (c0 != null && c1 != null) t.cpuSamples.push((c1 - c0) / 1e6);
+  t.out ??= y;
+}
+
+const enough = (t) => t.samples.length >= MAX_RUNS || (t.samples.length >= MIN_RUNS && t.wallMs >= MIN_TIMED_MS);
 
 /**
  * Run the selected workloads and peers.
@@ -175,58 +177,87 @@ export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL
       return ref;
     };
 
-    for (const name of jsPeers) {
-      const r = { status: 'ok' };
-      entry.peers[name] = r;
-      if (unavailable[name]) { Object.assign(r, { status: 'unavailable', note: unavailable[name] }); log(`   ${name}: ${r.note}`); continue; }
-      if ((name === 'plainjs' && !w.plainjs) || (PEER_FLOP_LIMIT[name] && w.flops > PEER_FLOP_LIMIT[name])) {
-        Object.assign(r, { status: 'skipped', note: 'skipped (too slow)' });
-        log(`   ${name}: skipped (too slow)`);
-        continue;
+    // The peers run interleaved: each is created and warmed up, then every round times one run
+    // of each peer in turn, until each has MIN_RUNS runs and MIN_TIMED_MS of them (small
+    // workloads: up to MAX_RUNS). A slow spell of the machine (another VM on the host, a
+    // compile) then lands on every peer alike instead of on whichever ran during it.
+    const fail = (name, r, e) => {
+      if (e instanceof Unavailable || e?.name === 'Unavailable') {
+        unavailable[name] = e.message;
+        Object.assign(r, { status: 'unavailable', note: e.message });
+        log(`   ${name}: ${e.message}`);
+      } else {
+        Object.assign(r, { status: 'error', note: String(e?.message ?? e).split('\n')[0].slice(0, 300) });
+        // the whole stack once per peer and message; afterwards the message alone
+        const key = `${name}: ${r.note}`;
+        log(`   ${name}: ERROR ${errorsSeen.has(key) ? r.note : e?.stack ?? e}`);
+        errorsSeen.add(key);
       }
-      try {
-        const create = await PEERS[name]();
-        const t = await timePeer(create, weights, w, x, cpuClock);
+    };
+    const live = new Map();  // name -> timing state, in jsPeers order
+    try {
+      for (const name of jsPeers) {
+        const r = { status: 'ok' };
+        entry.peers[name] = r;
+        if (unavailable[name]) { Object.assign(r, { status: 'unavailable', note: unavailable[name] }); log(`   ${name}: ${r.note}`); continue; }
+        if ((name === 'plainjs' && !w.plainjs) || (PEER_FLOP_LIMIT[name] && w.flops > PEER_FLOP_LIMIT[name])) {
+          Object.assign(r, { status: 'skipped', note: 'skipped (too slow)' });
+          log(`   ${name}: skipped (too slow)`);
+          continue;
+        }
+        try {
+          live.set(name, await startPeer(await PEERS[name](), weights, w, x));
+        } catch (e) {
+          fail(name, entry.peers[name], e);
+        }
+        await tick();
+      }
+      while ([...live.values()].some((t) => !enough(t))) {
+        for (const [name, t] of live) {
+          if (enough(t)) continue;
+          try {
+            await timedRun(t, x, cpuClock);
+          } catch (e) {
+            fail(name, entry.peers[name], e);
+            live.delete(name);
+            await t.peer.dispose?.();
+          }
+        }
+      }
+      for (const [name, t] of live) {
+        const r = entry.peers[name];
         const med = median(t.samples);
         const cpuMed = t.cpuSamples.length === t.samples.length ? median(t.cpuSamples) : null;
         Object.assign(r, {
           version: t.peer.version ?? null,
           medianMs: med,
           minMs: Math.min(...t.samples),
-          samplesMs: t.samples.map((s) => Math.round(s * 1000) / 1000),
+          samplesMs: t.samples.map((v) => Math.round(v * 1000) / 1000),
           runs: t.samples.length,
           gflops: w.flops / med / 1e6,
           // CPU time of the JS thread per run: what other processes on the machine cannot inflate
           cpuMedianMs: cpuMed,
-          cpuSamplesMs: cpuMed != null ? t.cpuSamples.map((s) => Math.round(s * 1000) / 1000) : undefined,
+          cpuSamplesMs: cpuMed != null ? t.cpuSamples.map((v) => Math.round(v * 1000) / 1000) : undefined,
           cpuGflops: cpuMed ? w.flops / cpuMed / 1e6 : null,
           // thread CPU / wall, summed over the timed runs: well below 1 = the core was shared
-          cpuPerWall: cpuMed != null ? t.cpuSamples.reduce((a, b) => a + b, 0) / t.samples.reduce((a, b) => a + b, 0) : null,
-          processCpuPerWall: t.processCpuPerWall,
+          cpuPerWall: cpuMed != null ? t.cpuSamples.reduce((a, b) => a + b, 0) / t.wallMs : null,
+          processCpuPerWall: isNode ? t.cpuMs / t.wallMs : null,
           createMs: t.createMs,
           warmupMs: t.warmMs,
         });
         if (name === 'plainjs') ref = { kind: 'full', data: t.out };
-        else await ensureReference();
+      }
+      for (const [name, t] of live) {
+        const r = entry.peers[name];
+        if (name !== 'plainjs') await ensureReference();
         r.agreement = name === 'plainjs' ? { reference: 'is the reference', ok: true } : agreement(t.out, ref, w);
         if (!r.agreement.ok) r.status = 'disagrees';
         const ag = name === 'plainjs' ? 'reference' : `max|diff| ${r.agreement.maxAbsDiff.toExponential(2)} (${r.agreement.ok ? 'agrees' : `DISAGREES: ${r.agreement.violations} elements out of tolerance`})`;
-        const cpuText = cpuMed != null ? `, thread cpu ${cpuMed.toFixed(1)} ms, cpu/wall ${r.cpuPerWall.toFixed(2)}` : '';
-        log(`   ${name.padEnd(12)} median ${med.toFixed(1).padStart(9)} ms  (${t.samples.length} runs, ${r.gflops.toFixed(2)} GFLOP/s${cpuText})  ${ag}`);
-      } catch (e) {
-        if (e instanceof Unavailable || e?.name === 'Unavailable') {
-          unavailable[name] = e.message;
-          Object.assign(r, { status: 'unavailable', note: e.message });
-          log(`   ${name}: ${e.message}`);
-        } else {
-          Object.assign(r, { status: 'error', note: String(e?.message ?? e).split('\n')[0].slice(0, 300) });
-          // the whole stack once per peer and message; afterwards the message alone
-          const key = `${name}: ${r.note}`;
-          log(`   ${name}: ERROR ${errorsSeen.has(key) ? r.note : e?.stack ?? e}`);
-          errorsSeen.add(key);
-        }
+        const cpuText = r.cpuMedianMs != null ? `, thread cpu ${r.cpuMedianMs.toFixed(1)} ms, cpu/wall ${r.cpuPerWall.toFixed(2)}` : '';
+        log(`   ${name.padEnd(12)} median ${r.medianMs.toFixed(1).padStart(9)} ms  (${r.runs} runs, ${r.gflops.toFixed(2)} GFLOP/s${cpuText})  ${ag}`);
       }
-      await tick();
+    } finally {
+      for (const t of live.values()) await t.peer.dispose?.();
     }
     entry.reference = ref ? ref.kind : null;
   }
