@@ -1,9 +1,11 @@
 #include "attention/fast_path.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "attention/validate.hpp"
 #include "kernels/attention.hpp"
+#include "kernels/parallel.hpp"
 
 namespace attn::fast {
 
@@ -41,7 +43,29 @@ void packed_projection::pack_transposed(std::initializer_list<const tensor*> wei
 }
 
 void packed_projection::apply(int rows, const float* x, int ldx, float* y, int ldy) const {
-    kernels::f32_gemm(rows, x, ldx, weights_, bias_.empty() ? nullptr : bias_.data(), y, ldy);
+    const float* bias = bias_.empty() ? nullptr : bias_.data();
+    // With a thread pool, blocks of whole rows go to the threads: every output row is computed by
+    // the same micro-kernel calls in the same order as in one call (rows are independent, blocks
+    // start on a multiple of the 4-row micro-tile), so the result does not depend on the split.
+    // Small products stay in one call: a fork-join costs microseconds.
+    const int threads = kernels::threads();
+    const double macs = static_cast<double>(rows) * weights_.n * weights_.k;
+    if (threads == 1 || rows < 8 || macs < 262144.0) {
+        kernels::f32_gemm(rows, x, ldx, weights_, bias, y, ldy);
+        return;
+    }
+    // About four blocks per thread (load balance when a thread is late), each a multiple of the
+    // 4-row micro-tile, and of the 64-row cache block (gemm.cpp's MC) once they are that large.
+    constexpr int kMicroRows = 4, kCacheRows = 64;
+    int block = (rows + 4 * threads - 1) / (4 * threads);
+    block = (block + kMicroRows - 1) / kMicroRows * kMicroRows;
+    if (block >= kCacheRows) block = (block + kCacheRows - 1) / kCacheRows * kCacheRows;
+    const int blocks = (rows + block - 1) / block;
+    kernels::parallel_for(static_cast<std::size_t>(blocks), [&](std::size_t i) {
+        const int r0 = static_cast<int>(i) * block, n = std::min(block, rows - r0);
+        kernels::f32_gemm(n, x + static_cast<std::ptrdiff_t>(r0) * ldx, ldx, weights_, bias,
+                          y + static_cast<std::ptrdiff_t>(r0) * ldy, ldy);
+    });
 }
 
 void attention_heads(const char* cls, const float* qkv, std::size_t batch, std::size_t tokens, std::size_t heads,
@@ -54,13 +78,15 @@ void attention_heads(const char* cls, const float* qkv, std::size_t batch, std::
     const std::size_t d = heads * head_dim, ld = 3 * d;
     const float divisor = static_cast<float>(std::sqrt(static_cast<double>(head_dim)));
     const int t = static_cast<int>(tokens), hd = static_cast<int>(head_dim);
-    for (std::size_t b = 0; b < batch; ++b)
-        for (std::size_t h = 0; h < heads; ++h) {
-            const float* q = qkv + b * tokens * ld + h * head_dim;
-            kernels::f32_attention_fused(t, t, hd, q, static_cast<int>(ld), q + d, static_cast<int>(ld), q + 2 * d,
-                                         static_cast<int>(ld), out + b * tokens * ldo + h * head_dim,
-                                         static_cast<int>(ldo), divisor, causal);
-        }
+    // One task per (batch, head) pair: each writes only its own context columns (when out is qkv,
+    // its own query columns, which no other head reads), exactly as the serial loop does.
+    kernels::parallel_for(batch * heads, [&](std::size_t i) {
+        const std::size_t b = i / heads, h = i % heads;
+        const float* q = qkv + b * tokens * ld + h * head_dim;
+        kernels::f32_attention_fused(t, t, hd, q, static_cast<int>(ld), q + d, static_cast<int>(ld), q + 2 * d,
+                                     static_cast<int>(ld), out + b * tokens * ldo + h * head_dim,
+                                     static_cast<int>(ldo), divisor, causal);
+    });
 }
 
 }  // namespace attn::fast

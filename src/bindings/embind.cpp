@@ -27,6 +27,7 @@
 #include "attention/validate.hpp"
 #include "core/errors.hpp"
 #include "core/generator.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/peak.hpp"
 
 using emscripten::val;
@@ -265,6 +266,15 @@ bool simd_build() {
 #endif
 }
 
+// The fast path's thread count, counting the calling thread (kernels/parallel.hpp). index.js sets
+// it once, right after loading the threaded build (attention_wasm_mt), to 1 + the pthread workers
+// it asked Emscripten to pre-load; it returns what it got (1 in the single-thread build).
+int set_threads(double n) {
+    if (!(n >= 1) || n > 256 || n != std::floor(n)) return attn::kernels::threads();
+    return attn::kernels::set_threads(static_cast<int>(n));
+}
+int thread_count() { return attn::kernels::threads(); }
+
 double madd_peak(double iterations) { return attn::kernels::f32_madd_peak_loop(static_cast<long>(iterations)); }
 
 // The module may use what is left of the maximum heap after code, stack and static data.
@@ -296,5 +306,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
     emscripten::function("heapSize", &heap_size);
     emscripten::function("simdBuild", &simd_build);
     emscripten::function("maddPeak", &madd_peak);
+    emscripten::function("setThreads", &set_threads);
+    emscripten::function("threads", &thread_count);
     emscripten::constant("maxMemory", static_cast<double>(ATTN_MAX_MEMORY));
 }
