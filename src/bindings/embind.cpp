@@ -29,6 +29,7 @@
 #include "core/generator.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/peak.hpp"
+#include "kernels/warm_up.hpp"
 
 using emscripten::val;
 
@@ -306,6 +307,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
     emscripten::function("heapSize", &heap_size);
     emscripten::function("simdBuild", &simd_build);
     emscripten::function("maddPeak", &madd_peak);
+    emscripten::function("warmUp", &attn::kernels::warm_up);
     emscripten::function("setThreads", &set_threads);
     emscripten::function("threads", &thread_count);
     emscripten::constant("maxMemory", static_cast<double>(ATTN_MAX_MEMORY));

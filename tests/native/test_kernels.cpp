@@ -18,6 +18,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/peak.hpp"
 #include "kernels/simd.hpp"
+#include "kernels/warm_up.hpp"
 #include "kernels/softmax.hpp"
 
 using namespace attn::kernels;
@@ -624,4 +625,14 @@ TEST_CASE("f32_attention_fused at d = 64 (its specialised path): ragged key tile
     CHECK(std::isfinite(o[100 * a.d]));
     CHECK(std::isnan(o[10 * a.d]) == causal);  // causal: query 10 sees only -inf keys
   }
+}
+
+TEST_CASE("warm_up runs the SGEMM and both fused-attention builds and counts their FLOPs", "[kernels]") {
+    // init() calls it before the user's first forward (src/js/index.js); under ASan this also
+    // checks that its buffers hold what each kernel reads and writes.
+    const double expected = static_cast<double>(attn::kernels::f32_gemm_flops(64, 192, 256)) +
+                            static_cast<double>(attn::kernels::f32_attention_fused_flops(192, 192, 64, true)) +
+                            static_cast<double>(attn::kernels::f32_attention_fused_flops(192, 192, 48, true));
+    REQUIRE(attn::kernels::warm_up() == expected);
+    REQUIRE(attn::kernels::warm_up() == expected);  // the packed weights are kept: a second round works too
 }
