@@ -2,12 +2,13 @@
 // The page's static server: node scripts/serve.mjs, then open http://localhost:8080 (PORT overrides).
 //
 //   /                        web/            the page itself
-//   /dist/<file>             dist/           the package: index.js, attention_wasm.mjs, attention_wasm.wasm
+//   /dist/<file>             dist/           the package: index.js, attention_wasm.mjs, attention_wasm.wasm,
+//                                            and the threaded build attention_wasm_mt.{mjs,wasm,worker.js}
 //   /vendor/<pkg>/dist/...   node_modules/   the page's front-end dependencies (VENDOR below), nothing else
 //   /reference/chapter.json  tests/fixtures/ the numbers the book prints, for the "matches the book" badge
 //
-// Every response carries COOP/COEP (so a threaded build could use SharedArrayBuffer later) and the
-// page's Content-Security-Policy. Only GET and HEAD are answered; the page never sends data anywhere.
+// Every response carries COOP/COEP (the page is cross-origin isolated, so it has SharedArrayBuffer
+// and loads the threaded build) and the page's Content-Security-Policy. Only GET and HEAD are answered; the page never sends data anywhere.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -20,7 +21,8 @@ const DIST = path.resolve(ROOT, process.env.DIST_DIR ?? 'dist');
 
 /** npm packages the page imports (through the import map in web/index.html). */
 export const VENDOR = ['d3-color', 'd3-interpolate', 'd3-scale-chromatic', 'd3-dsv'];
-const DIST_FILES = new Set(['index.js', 'index.d.ts', 'attention_wasm.mjs', 'attention_wasm.wasm']);
+const DIST_FILES = new Set(['index.js', 'index.d.ts', 'attention_wasm.mjs', 'attention_wasm.wasm',
+  'attention_wasm_mt.mjs', 'attention_wasm_mt.wasm', 'attention_wasm_mt.worker.js']);
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -51,6 +53,14 @@ const MIME = {
 //   style-src 'self'               style.css (the page sets styles through the CSSOM only)
 //   img-src 'self'                 the favicon
 //   connect-src 'self'             fetch() of attention_wasm.wasm and of the book's reference numbers
+//   worker-src 'self'              the threaded build's pthreads: new Worker(attention_wasm_mt.worker.js),
+//                                  a classic worker script that import()s attention_wasm_mt.mjs (under
+//                                  script-src, from the worker's own response's CSP) and instantiates
+//                                  the module the page already compiled (posted to it: no fetch, no
+//                                  compile). Without it workers would fall back to script-src, which
+//                                  also allows them; said explicitly so the page allows workers from
+//                                  its own origin only, and would not lose them if script-src changed.
+//                                  The shared memory itself needs no CSP, only COOP + COEP below.
 // The rest say no: no plugins, no <base>, no form posts, no framing. frame-ancestors is not
 // allowed in a <meta> tag, so it is only in the header; the meta tag holds the rest.
 
@@ -69,6 +79,7 @@ export function contentSecurityPolicy({ meta = false, html } = {}) {
     "style-src 'self'",
     "img-src 'self'",
     "connect-src 'self'",
+    "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

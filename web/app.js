@@ -124,7 +124,8 @@ function commit(state, r) {
   render();
   const drawMs = performance.now() - t0;
   timings.draw.push(drawMs);
-  $('foot-text').textContent = `attention-wasm ${attn.version} · ${attn.simd ? 'WebAssembly SIMD' : 'WebAssembly'} · ` +
+  $('foot-text').textContent = `attention-wasm ${attn.version} · ${attn.simd ? 'WebAssembly SIMD' : 'WebAssembly'}` +
+    `${attn.threads > 1 ? `, ${attn.threads} threads` : ''} · ` +
     `last update: compute ${r.ms.toFixed(1)} ms + draw ${drawMs.toFixed(1)} ms · everything runs in this tab; the page sends nothing anywhere.`;
   saveURL();
 }
@@ -632,7 +633,10 @@ async function main() {
   renderTabs();
   wire();
   try {
-    attn = await init();
+    // The threaded build where the page is cross-origin isolated (scripts/serve.mjs sends COOP and
+    // COEP), one thread elsewhere; the footer says which. Only the fast path (no trace) uses the
+    // threads: the page's traced recomputes at T = 64 take the reference path and look the same.
+    attn = await init({ threads: 'auto' });
   } catch (err) {
     setStatus(`The WebAssembly module did not load: ${err.message}. Build it with: bash scripts/build-wasm.sh (npm start does this).`, true);
     $('foot-text').textContent = 'The WebAssembly module is not loaded.';

@@ -138,6 +138,11 @@ export interface Attention {
   readonly version: string;
   /** true when the WebAssembly SIMD build is running. */
   readonly simd: boolean;
+  /**
+   * Threads the fast path runs on, counting the calling one: 1 for the single-thread build, n > 1
+   * when `init({ threads })` loaded the threaded build. Results are bitwise the same either way.
+   */
+  readonly threads: number;
   readonly Tensor: typeof Tensor;
 
   tensor(data: TensorLike | number[], shape?: Shape): Tensor;
@@ -186,8 +191,31 @@ export interface Attention {
 export interface InitOptions {
   /** The .wasm bytes, when the caller has them (otherwise read next to index.js). */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Where to fetch `attention_wasm.wasm` from, in browsers. */
+  /**
+   * Where to fetch `attention_wasm.wasm` from, in browsers (with threads, also
+   * `attention_wasm_mt.wasm` and `attention_wasm_mt.worker.js`).
+   */
   locateFile?: (name: string) => string;
+  /**
+   * The threaded build (Emscripten pthreads over SharedArrayBuffer), for browsers on a
+   * cross-origin isolated page (COOP `same-origin` + COEP `require-corp`):
+   * - `undefined`, `false`, `1`: one thread (the default);
+   * - `true`: `navigator.hardwareConcurrency` threads, at most 8; rejects with an Error saying
+   *   why where threads cannot run (Node.js, a page that is not cross-origin isolated, with
+   *   `wasmBinary`);
+   * - an integer in [2, 16]: that many threads, rejecting likewise;
+   * - `'auto'`: as `true` where threads can run, one thread elsewhere.
+   * `attn.threads` tells what was loaded. The module loads once: a later `init` asking for a
+   * different thread count rejects.
+   */
+  threads?: boolean | number | 'auto';
+  /**
+   * Run the fast-path kernels on small inputs before resolving (default `true`), so the
+   * engine's optimising tier has compiled them before the first real call: in V8 a first
+   * GPT-2-small forward (T = 1024) otherwise runs its baseline code, ~3× slower. Costs
+   * about 50-100 ms of `init`, at most 600 ms.
+   */
+  warmUp?: boolean;
 }
 
 /** Loads the wasm module once; later calls resolve to the same instance. */

@@ -10,22 +10,76 @@ export const version = '0.1.0';
 const isNode = typeof process === 'object' && process !== null && typeof process.versions?.node === 'string';
 
 let instancePromise = null;
+let instanceThreads = 0; // the thread count the loaded (or loading) instance was asked for
 
 /**
  * Loads the wasm module once; later calls resolve to the same instance.
- * @param {{wasmBinary?: ArrayBuffer|Uint8Array, locateFile?: (name: string) => string}} [options]
+ * @param {{wasmBinary?: ArrayBuffer|Uint8Array, locateFile?: (name: string) => string,
+ *          threads?: boolean|number|'auto'}} [options]
  */
 export function init(options = {}) {
+  let threads;
+  try {
+    if (options === null || typeof options !== 'object') throw new TypeError(`init: options must be an object, got ${describe(options)}`);
+    threads = threadPlan(options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   if (!instancePromise) {
-    instancePromise = load(options).catch((err) => {
+    instanceThreads = threads;
+    instancePromise = load(options, threads).catch((err) => {
       instancePromise = null; // a failed load may be retried
       throw err;
     });
+  } else if (options.threads !== undefined && threads !== instanceThreads) {
+    return Promise.reject(new Error(`init: options.threads (${describe(options.threads)}) asks for ${threads} thread(s), but the module ` +
+      `is already loaded (or loading) for ${instanceThreads}; it loads once per page, so call init() with the same threads option`));
   }
   return instancePromise;
 }
 
-async function load(options) {
+// ---- threads --------------------------------------------------------------------------------
+// options.threads: undefined / false / 1 load the single-thread build. true or an integer n > 1
+// load the threaded build (attention_wasm_mt: Emscripten pthreads, shared memory) with n threads
+// (true: navigator.hardwareConcurrency, at most AUTO_THREADS), and fail with an Error saying why
+// where it cannot run. 'auto' is true where it can run and one thread elsewhere.
+
+const MAX_THREADS = 16, AUTO_THREADS = 8;
+
+// Why the threaded build cannot run here, or null when it can.
+function threadsUnavailable(options) {
+  if (isNode)
+    return 'Node.js is not supported: with pthreads, the ES module glue of Emscripten 3.1.6 reads the CommonJS ' +
+      'globals __dirname and require under Node, and its worker script (attention_wasm_mt.worker.js) is CommonJS, ' +
+      'which Node loads as an ES module inside this "type": "module" package';
+  if (typeof SharedArrayBuffer !== 'function' || globalThis.crossOriginIsolated !== true)
+    return 'it needs SharedArrayBuffer, which a browser offers only to a cross-origin isolated page (serve it with ' +
+      "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp); this page's crossOriginIsolated is " +
+      String(globalThis.crossOriginIsolated);
+  if (typeof Worker !== 'function') return 'it needs Web Workers, which this context does not have';
+  if (options.wasmBinary) return 'options.wasmBinary holds the single-thread build; the threaded one is fetched through locateFile';
+  return null;
+}
+
+function threadPlan(options) {
+  const t = options.threads;
+  if (t === undefined || t === false) return 1;
+  if (t !== true && t !== 'auto' && typeof t !== 'number')
+    throw new TypeError(`init: options.threads must be true, false, 'auto' or an integer in [1, ${MAX_THREADS}], got ${describe(t)}`);
+  if (typeof t === 'number' && !(Number.isInteger(t) && t >= 1 && t <= MAX_THREADS))
+    throw new RangeError(`init: options.threads (${t}) must be an integer in [1, ${MAX_THREADS}]`);
+  if (t === 1) return 1;
+  const why = threadsUnavailable(options);
+  if (why) {
+    if (t === 'auto') return 1;
+    throw new Error(`init: options.threads (${describe(t)}) cannot be honoured: ${why}. Use threads: 'auto' to fall back to one thread.`);
+  }
+  if (typeof t === 'number') return t;
+  const cores = Number.isInteger(globalThis.navigator?.hardwareConcurrency) ? navigator.hardwareConcurrency : 1;
+  return Math.max(1, Math.min(cores, AUTO_THREADS));
+}
+
+async function load(options, threads = 1) {
   const moduleArgs = {};
   if (options.locateFile) moduleArgs.locateFile = options.locateFile;
   if (options.wasmBinary) {
@@ -38,8 +92,30 @@ async function load(options) {
     const base = new URL('./', import.meta.url);
     moduleArgs.locateFile = (name) => new URL(name, base).href;
   }
-  const raw = await createAttentionModule(moduleArgs);
+  const raw = threads > 1 ? await loadThreaded(moduleArgs, threads) : await createAttentionModule(moduleArgs);
   return makeApi(raw);
+}
+
+// The threaded build, with threads - 1 pthread workers pre-loaded (PTHREAD_POOL_SIZE reads
+// Module.attnPoolSize) for the C++ fork-join's pool. The glue makes those Workers synchronously,
+// inside the factory call, but listens for their errors only once the wasm is compiled: a worker
+// script that fails to load (missing, or refused by a CSP without worker-src) fires its error
+// before that, and Emscripten 3.1.6's promise would never settle. The listeners added here, on
+// the Workers it exposes as Module.PThread, reject the load instead.
+async function loadThreaded(moduleArgs, threads) {
+  const { default: createThreaded } = await import('./attention_wasm_mt.mjs');
+  const args = { ...moduleArgs, attnPoolSize: threads - 1 };
+  const loading = createThreaded(args);
+  const failure = new Promise((_, reject) => {
+    for (const worker of args.PThread?.unusedWorkers ?? []) {
+      worker.addEventListener('error', (e) => reject(new Error(
+        `init: a worker of the threaded build (attention_wasm_mt.worker.js) failed to load${e.message ? `: ${e.message}` : ''}`)));
+    }
+  });
+  const raw = await Promise.race([loading, failure]);
+  const got = raw.setThreads(threads);
+  if (got !== threads) throw new Error(`init: options.threads asked for ${threads} threads, the threaded build started ${got}`);
+  return raw;
 }
 
 // ---- errors ---------------------------------------------------------------------------------
@@ -518,6 +594,8 @@ function makeApi(raw) {
   return Object.freeze({
     version,
     simd: raw.simdBuild(),
+    // Threads the fast path runs on (1 unless init({ threads }) loaded the threaded build).
+    threads: raw.threads(),
     Tensor,
     tensor,
     zeros: (shape) => filled('zeros', shape, 0),
