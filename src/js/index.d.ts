@@ -209,6 +209,13 @@ export interface InitOptions {
    * different thread count rejects.
    */
   threads?: boolean | number | 'auto';
+  /**
+   * Run the fast-path kernels on small inputs before resolving (default `true`), so the
+   * engine's optimising tier has compiled them before the first real call: in V8 a first
+   * GPT-2-small forward (T = 1024) otherwise runs its baseline code, ~3× slower. Costs
+   * about 50-100 ms of `init`, at most 600 ms.
+   */
+  warmUp?: boolean;
 }
 
 /** Loads the wasm module once; later calls resolve to the same instance. */

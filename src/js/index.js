@@ -22,6 +22,8 @@ export function init(options = {}) {
   try {
     if (options === null || typeof options !== 'object') throw new TypeError(`init: options must be an object, got ${describe(options)}`);
     threads = threadPlan(options);
+    if (options.warmUp !== undefined && typeof options.warmUp !== 'boolean')
+      throw new TypeError(`init: options.warmUp must be a boolean, got ${describe(options.warmUp)}`);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -93,7 +95,29 @@ async function load(options, threads = 1) {
     moduleArgs.locateFile = (name) => new URL(name, base).href;
   }
   const raw = threads > 1 ? await loadThreaded(moduleArgs, threads) : await createAttentionModule(moduleArgs);
+  if (options.warmUp !== false) await warmUp(raw);
   return makeApi(raw);
+}
+
+// V8 runs WebAssembly in a baseline tier (Liftoff) until a function has run hot, compiles it
+// optimised in the background and uses that code from its next call on. Left alone, a user's
+// first large forward runs baseline code (GPT-2-small block, T = 1024, Node 20: 640-660 ms on
+// the first call, ~200 ms from the third). So init() runs the fast-path kernels on small inputs
+// (src/kernels/warm_up.cpp) until a round stops getting faster, at most WARM_UP_MAX_MS: init
+// takes ~50-60 ms longer and that first forward took 220-240 ms. init({ warmUp: false }) skips it.
+const WARM_UP_MAX_MS = 600, WARM_UP_MAX_ROUNDS = 60;
+async function warmUp(raw) {
+  const start = performance.now();
+  let best = Infinity, flat = 0;
+  for (let round = 0; round < WARM_UP_MAX_ROUNDS && performance.now() - start < WARM_UP_MAX_MS; round++) {
+    const t0 = performance.now();
+    raw.warmUp();
+    const ms = performance.now() - t0;
+    if (ms < 0.9 * best) flat = 0;
+    else if (++flat === 4) break; // four rounds in a row no faster than the best: optimised code is in
+    best = Math.min(best, ms);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // background compiles may finish meanwhile
+  }
 }
 
 // The threaded build, with threads - 1 pthread workers pre-loaded (PTHREAD_POOL_SIZE reads
