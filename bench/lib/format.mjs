@@ -68,6 +68,15 @@ function peakLine(results) {
   return `${(p.cpuGflops ?? p.gflops).toFixed(2)} GFLOP/s${p.cpuGflops != null ? ` on thread CPU time (wall: ${p.gflops.toFixed(2)})` : ''}`;
 }
 
+/** "SGEMM 1024x768x2304 (attn.benchGemm): 34.1 GFLOP/s = 80.3% of the peak", or null. */
+function gemmLine(results) {
+  const g = results.peak?.gemm;
+  if (!g) return null;
+  if (g.status !== 'ok') return `SGEMM (attn.benchGemm): n/a${g.note ? ` (${g.note})` : ''}`;
+  return `SGEMM ${g.m}×${g.k}×${g.n} (attn.benchGemm, the q|k|v projection at T = 1024): ${(g.cpuGflops ?? g.gflops).toFixed(2)} GFLOP/s` +
+    `${g.pctOfPeak != null ? ` = ${g.pctOfPeak.toFixed(1)}% of the peak` : ''} (${(g.cpuMedianMs ?? g.medianMs).toFixed(1)} ms per GEMM)`;
+}
+
 const anyCpu = (results) => results.workloads.some((w) => Object.values(w.peers).some((r) => r.cpuMedianMs != null));
 const anyContended = (results) => results.workloads.some((w) => Object.values(w.peers).some(contended));
 
@@ -79,6 +88,8 @@ export function textReport(results) {
   lines.push(`machine: ${m.cpu ?? '?'} (${m.cores ?? '?'} cores), ${m.os ?? ''}; ${m.runtime ?? ''}; single thread${m.loadavg ? `; load average ${m.loadavg.map((v) => v.toFixed(2)).join(' → ')}` : ''}`);
   const pk = peakLine(results);
   if (pk) lines.push(`SIMD128 peak (attn.benchPeak): ${pk}`);
+  const gl = gemmLine(results);
+  if (gl) lines.push(gl);
   const peakG = peakGflops(results);
   const peers = peerNames(results);
   if (results.workloads.length) {
@@ -140,6 +151,8 @@ export function markdownReport(all) {
     out.push('');
     const pk = peakLine(r);
     if (pk) out.push(`SIMD128 peak (\`attn.benchPeak\`): **${pk}**`, '');
+    const gl = gemmLine(r);
+    if (gl) out.push(gl, '');
     const peakG = peakGflops(r);
     const peers = peerNames(r);
     out.push(`Median ms per run: wall${anyCpu(r) ? ' (JS thread CPU)' : ''}`);

@@ -309,10 +309,54 @@ async function measurePeak(log, cpuClock) {
     const cpuMed = cpuSamples.length === samples.length ? median(cpuSamples) : null;
     const cpuGflops = cpuMed ? flops / cpuMed / 1e6 : null;
     log(`   ${gflops.toFixed(2)} GFLOP/s (${n} iterations, ${flops.toExponential(3)} FLOPs, median ${med.toFixed(1)} ms${cpuMed != null ? `; thread cpu ${cpuMed.toFixed(1)} ms → ${cpuGflops.toFixed(2)} GFLOP/s` : ''})`);
-    return { status: 'ok', iterations: n, flops, medianMs: med, samplesMs: samples, gflops, cpuMedianMs: cpuMed, cpuSamplesMs: cpuMed != null ? cpuSamples : undefined, cpuGflops };
+    const gemm = await measureGemm(log, cpuClock, cpuGflops ?? gflops);
+    return { status: 'ok', iterations: n, flops, medianMs: med, samplesMs: samples, gflops, cpuMedianMs: cpuMed, cpuSamplesMs: cpuMed != null ? cpuSamples : undefined, cpuGflops, gemm };
   } catch (e) {
     const un = e instanceof Unavailable || e?.name === 'Unavailable';
     log(`   ${un ? '' : 'ERROR '}${e?.message ?? e}`);
     return { status: un ? 'unavailable' : 'error', note: String(e?.message ?? e) };
+  }
+}
+
+/**
+ * The q|k|v projection's SGEMM alone (GPT-2-small, T = 1024: 1024 x 768 x 2304) through
+ * attn.benchGemm, which allocates and packs W once per call: each sample is the difference of a
+ * call with 1 + GEMM_EXTRA repeats and one with 1, divided by GEMM_EXTRA, so the setup drops out.
+ * Median of MIN_RUNS such pairs after two warm-up pairs, on thread CPU time where there is one.
+ */
+const GEMM_SHAPE = { m: 1024, k: 768, n: 2304 }, GEMM_EXTRA = 4;
+async function measureGemm(log, cpuClock, peak) {
+  const { m, k, n } = GEMM_SHAPE;
+  try {
+    const { gemmProbe } = await import('../peers/ours.mjs');
+    const probe = await gemmProbe();
+    if (!probe) { log('   SGEMM: n/a (the package has no benchGemm)'); return { status: 'n/a', note: 'the package has no benchGemm' }; }
+    const timeCall = async (repeats) => {
+      await tick();
+      const c0 = cpuClock ? await cpuClock() : null;
+      const t0 = now();
+      await probe(m, k, n, repeats);
+      const wall = now() - t0;
+      const c1 = cpuClock ? await cpuClock() : null;
+      return { wall, cpu: c0 != null && c1 != null ? (c1 - c0) / 1e6 : null };
+    };
+    const samples = [], cpuSamples = [];
+    for (let i = 0; i < MIN_RUNS + 2; i++) {
+      const one = await timeCall(1);
+      const many = await timeCall(1 + GEMM_EXTRA);
+      if (i < 2) continue; // warm-up pairs
+      samples.push((many.wall - one.wall) / GEMM_EXTRA);
+      if (one.cpu != null && many.cpu != null) cpuSamples.push((many.cpu - one.cpu) / GEMM_EXTRA);
+    }
+    const flops = 2 * m * n * k;
+    const med = median(samples);
+    const cpuMed = cpuSamples.length === samples.length ? median(cpuSamples) : null;
+    const gflops = flops / med / 1e6, cpuGflops = cpuMed ? flops / cpuMed / 1e6 : null;
+    const pct = peak ? (100 * (cpuGflops ?? gflops)) / peak : null;
+    log(`   SGEMM ${m}x${k}x${n} (attn.benchGemm): median ${med.toFixed(1)} ms per GEMM, ${gflops.toFixed(2)} GFLOP/s${cpuMed != null ? `; thread cpu ${cpuMed.toFixed(1)} ms → ${cpuGflops.toFixed(2)} GFLOP/s` : ''}${pct != null ? ` = ${pct.toFixed(1)}% of the peak` : ''}`);
+    return { status: 'ok', m, k, n, flops, medianMs: med, samplesMs: samples, gflops, cpuMedianMs: cpuMed, cpuSamplesMs: cpuMed != null ? cpuSamples : undefined, cpuGflops, pctOfPeak: pct };
+  } catch (e) {
+    log(`   SGEMM: ERROR ${e?.message ?? e}`);
+    return { status: 'error', note: String(e?.message ?? e) };
   }
 }

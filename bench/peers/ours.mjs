@@ -70,3 +70,10 @@ export async function peakProbe() {
   if (typeof attn.benchPeak !== 'function') return null;
   return (iterations) => attn.benchPeak(iterations);
 }
+
+/** (m, k, n, repeats) => FLOPs of `repeats` packed SGEMMs, or null when the package has no benchGemm. */
+export async function gemmProbe() {
+  const attn = await load();
+  if (typeof attn.benchGemm !== 'function') return null;
+  return (m, k, n, repeats) => attn.benchGemm(m, k, n, repeats);
+}

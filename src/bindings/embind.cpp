@@ -278,6 +278,9 @@ int thread_count() { return attn::kernels::threads(); }
 
 double madd_peak(double iterations) { return attn::kernels::f32_madd_peak_loop(static_cast<long>(iterations)); }
 
+// index.js checks the sizes (integers in [1, 4096], repeats in [1, 1000]) before calling.
+double gemm_bench(int m, int k, int n, int repeats) { return attn::kernels::f32_gemm_bench(m, k, n, repeats); }
+
 // The module may use what is left of the maximum heap after code, stack and static data.
 struct memory_limit_init {
     memory_limit_init() { attn::set_memory_limit(static_cast<std::size_t>(ATTN_MAX_MEMORY) - (std::size_t{64} << 20)); }
@@ -307,6 +310,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
     emscripten::function("heapSize", &heap_size);
     emscripten::function("simdBuild", &simd_build);
     emscripten::function("maddPeak", &madd_peak);
+    emscripten::function("gemmBench", &gemm_bench);
     emscripten::function("warmUp", &attn::kernels::warm_up);
     emscripten::function("setThreads", &set_threads);
     emscripten::function("threads", &thread_count);

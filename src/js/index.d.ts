@@ -186,6 +186,13 @@ export interface Attention {
   memory(): { inUse: number; heapSize: number; maxMemory: number };
   /** Runs the SIMD multiply-add peak loop and returns the FLOPs it performed (time it). */
   benchPeak(iterations: number): number;
+  /**
+   * Runs the fast path's packed SGEMM, Y(m, n) = X(m, k)·Wᵀ + bias, `repeats` times on fixed
+   * operands (allocated and W packed once per call, not counted) and returns the FLOPs of the
+   * GEMMs, 2·m·n·k each. Time two calls with different `repeats` to leave the setup out.
+   * Sizes are integers in [1, 4096], `repeats` in [1, 1000].
+   */
+  benchGemm(m: number, k: number, n: number, repeats: number): number;
 }
 
 export interface InitOptions {

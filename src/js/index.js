@@ -662,6 +662,16 @@ function makeApi(raw) {
         throw new RangeError(`benchPeak: iterations (${iterations}) must be an integer in [0, 1e10]`);
       return raw.maddPeak(iterations);
     },
+    benchGemm(m, k, n, repeats) {
+      // X (m, k) · Wᵀ (W: n × k) + bias through the packed SGEMM, `repeats` times; at most
+      // 4096 a side (3 × 64 MiB of operands), so the heap check below cannot be outgrown.
+      for (const [arg, v, max] of [['m', m, 4096], ['k', k, 4096], ['n', n, 4096], ['repeats', repeats, 1000]]) {
+        requireNumber('benchGemm', arg, v);
+        if (!Number.isInteger(v) || v < 1 || v > max)
+          throw new RangeError(`benchGemm: ${arg} (${v}) must be an integer in [1, ${max}]`);
+      }
+      return raw.gemmBench(m, k, n, repeats);
+    },
   });
 }
 

@@ -1,5 +1,9 @@
 #include "kernels/peak.hpp"
 
+#include <cstdint>
+#include <vector>
+
+#include "kernels/gemm.hpp"
 #include "kernels/simd.hpp"
 
 namespace attn::kernels {
@@ -37,6 +41,25 @@ double f32_madd_peak_loop(long iterations) {
   const vf s = add(add(add(add(a0, a1), add(a2, a3)), add(add(a4, a5), add(a6, a7))), add(add(a8, a9), add(a10, a11)));
   g_peak_sink = hsum(s);
   return double(iterations) * kPeakAccumulators * 8.0;
+}
+
+double f32_gemm_bench(int m, int k, int n, int repeats) {
+  if (m <= 0 || k <= 0 || n <= 0 || repeats <= 0) return 0.0;
+  std::vector<float> x(std::size_t(m) * k), w(std::size_t(n) * k), bias(static_cast<std::size_t>(n)), y(std::size_t(m) * n);
+  std::uint32_t state = 2463534242u;  // xorshift32: values in [-0.5, 0.5), no denormals
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    return float(state >> 8) * (1.0f / 16777216.0f) - 0.5f;
+  };
+  for (float& v : x) v = next();
+  for (float& v : w) v = next();
+  for (float& v : bias) v = next();
+  const PackedWeights packed = f32_gemm_pack(w.data(), n, k);
+  for (int r = 0; r < repeats; ++r) f32_gemm(m, x.data(), k, packed, bias.data(), y.data(), n);
+  g_peak_sink = g_peak_sink + y[0] * 0.0f;
+  return double(repeats) * double(f32_gemm_flops(m, n, k));
 }
 
 }  // namespace attn::kernels

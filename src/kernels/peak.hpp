@@ -9,6 +9,12 @@ namespace attn::kernels {
 // feeds a global sink, so the loop cannot be optimised away.
 double f32_madd_peak_loop(long iterations);
 
+// Runs the packed SGEMM Y(m, n) = X(m, k) · Wᵀ + bias (the fast path's projection) `repeats`
+// times on fixed pseudo-random operands, after allocating them and packing W once, and returns
+// the FLOPs of the GEMMs (2·m·n·k each). The setup is not counted in the FLOPs: time two calls
+// with different `repeats` and divide the difference, as the benchmark does.
+double f32_gemm_bench(int m, int k, int n, int repeats);
+
 // Independent accumulators per round (enough to cover mul+add latency on both issue ports).
 constexpr int kPeakAccumulators = 12;
 

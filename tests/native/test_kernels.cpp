@@ -582,6 +582,13 @@ TEST_CASE("f32_madd_peak_loop reports 8 FLOPs per 4-wide madd", "[kernels]") {
   CHECK(f32_madd_peak_loop(0) == 0.0);
 }
 
+TEST_CASE("f32_gemm_bench counts 2*m*n*k FLOPs per repeat and nothing for empty sizes", "[kernels]") {
+  CHECK(f32_gemm_bench(8, 16, 24, 3) == 3.0 * 2 * 8 * 24 * 16);
+  CHECK(f32_gemm_bench(5, 7, 9, 1) == 2.0 * 5 * 9 * 7);  // off the 4x8 tile: edge tiles, under ASan too
+  CHECK(f32_gemm_bench(0, 16, 24, 3) == 0.0);
+  CHECK(f32_gemm_bench(8, 16, 24, 0) == 0.0);
+}
+
 TEST_CASE("f32_attention_fused at d = 64 (its specialised path): ragged key tiles, very negative scores, NaN rows",
           "[kernels]") {
   // Scores around -240 (far below the 0 that the zero-padded keys of a ragged quad would score):
