@@ -12,7 +12,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { optionsOrExit } from './lib/cli.mjs';
+import { chromiumDriverOrExit, optionsOrExit } from './lib/cli.mjs';
 import { textReport } from './lib/format.mjs';
 import { writeOutputs } from './lib/outputs.mjs';
 import { startServer } from './lib/server.mjs';
@@ -29,13 +29,7 @@ if (!existsSync(CHROMIUM)) {
   console.error(`no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM=/path`);
   process.exit(1);
 }
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.error('playwright-core is missing: run `npm ci --prefix bench`');
-  process.exit(1);
-}
+const chromium = await chromiumDriverOrExit();
 
 const peers = opts.peers.filter((p) => p !== 'native');
 if (peers.length < opts.peers.length) console.log('(native is a Node-only peer: left out of the browser run)');

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { chromiumDriverOrExit } from './lib/cli.mjs';
 import { startServer } from './lib/server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -101,13 +102,7 @@ for (const f of ['index.js', 'attention_wasm.wasm', 'attention_wasm_mt.wasm', 'a
     process.exit(1);
   }
 }
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.error('playwright-core is missing: run npm ci (or npm ci --prefix bench)');
-  process.exit(1);
-}
+const chromium = await chromiumDriverOrExit();
 
 const srv = await startServer(REPO);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });

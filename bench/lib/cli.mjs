@@ -46,3 +46,13 @@ export function optionsOrExit(argv = process.argv.slice(2)) {
   }
   return opts;
 }
+
+/** playwright-core's chromium driver, or a message saying how to install it and exit 1. */
+export async function chromiumDriverOrExit() {
+  try {
+    return (await import('playwright-core')).chromium;
+  } catch {
+    console.error('playwright-core is missing: run `npm ci` at the repo root, or `npm ci --prefix bench`');
+    process.exit(1);
+  }
+}

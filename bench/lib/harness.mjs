@@ -38,6 +38,16 @@ const median = (a) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/**
+ * The median thread CPU time of a set of runs, or null when the clock missed a run or reads no
+ * time at all (a clock on the wrong thread): GFLOP/s then fall back to wall time.
+ */
+const cpuMedian = (cpuSamples, runs) => {
+  if (cpuSamples.length !== runs) return null;
+  const m = median(cpuSamples);
+  return m > 0 ? m : null;
+};
+
 /** Rows the reference computes when it does not compute all of them. */
 function sampleSelection(B, T) {
   const pos = new Set([0, 1, 2, 3, T - 4, T - 3, T - 2, T - 1]);
@@ -227,7 +237,7 @@ export async function runBench({ quick = false, groups = ALL_GROUPS, peers = ALL
       for (const [name, t] of live) {
         const r = entry.peers[name];
         const med = median(t.samples);
-        const cpuMed = t.cpuSamples.length === t.samples.length ? median(t.cpuSamples) : null;
+        const cpuMed = cpuMedian(t.cpuSamples, t.samples.length);
         Object.assign(r, {
           version: t.peer.version ?? null,
           medianMs: med,
@@ -306,7 +316,7 @@ async function measurePeak(log, cpuClock) {
     }
     const med = median(samples);
     const gflops = flops / med / 1e6;
-    const cpuMed = cpuSamples.length === samples.length ? median(cpuSamples) : null;
+    const cpuMed = cpuMedian(cpuSamples, samples.length);
     const cpuGflops = cpuMed ? flops / cpuMed / 1e6 : null;
     log(`   ${gflops.toFixed(2)} GFLOP/s (${n} iterations, ${flops.toExponential(3)} FLOPs, median ${med.toFixed(1)} ms${cpuMed != null ? `; thread cpu ${cpuMed.toFixed(1)} ms → ${cpuGflops.toFixed(2)} GFLOP/s` : ''})`);
     const gemm = await measureGemm(log, cpuClock, cpuGflops ?? gflops);
@@ -350,7 +360,7 @@ async function measureGemm(log, cpuClock, peak) {
     }
     const flops = 2 * m * n * k;
     const med = median(samples);
-    const cpuMed = cpuSamples.length === samples.length ? median(cpuSamples) : null;
+    const cpuMed = cpuMedian(cpuSamples, samples.length);
     const gflops = flops / med / 1e6, cpuGflops = cpuMed ? flops / cpuMed / 1e6 : null;
     const pct = peak ? (100 * (cpuGflops ?? gflops)) / peak : null;
     log(`   SGEMM ${m}x${k}x${n} (attn.benchGemm): median ${med.toFixed(1)} ms per GEMM, ${gflops.toFixed(2)} GFLOP/s${cpuMed != null ? `; thread cpu ${cpuMed.toFixed(1)} ms → ${cpuGflops.toFixed(2)} GFLOP/s` : ''}${pct != null ? ` = ${pct.toFixed(1)}% of the peak` : ''}`);
