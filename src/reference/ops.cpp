@@ -37,28 +37,14 @@ tensor matmul(const tensor& a, const tensor& b) {
     return c;
 }
 
-tensor matmul_nt(const tensor& a, const tensor& b) {
-    const std::size_t rank = a.dimension();
-    const std::size_t m = a.shape()[rank - 2], k = a.shape()[rank - 1], n = b.shape()[rank - 2];
-    tensor c = make_tensor(with_last_two(a, m, n));
-    const std::size_t batches = batch_count(a);
-    for (std::size_t z = 0; z < batches; ++z) {
-        const float* pa = a.data() + z * m * k;
-        const float* pb = b.data() + z * n * k;
-        float* pc = c.data() + z * m * n;
-        for (std::size_t i = 0; i < m; ++i)
-            for (std::size_t j = 0; j < n; ++j) {
-                float acc = 0.0f;
-                for (std::size_t p = 0; p < k; ++p) acc += pa[i * k + p] * pb[j * k + p];
-                pc[i * n + j] = acc;
-            }
-    }
-    return c;
-}
+namespace {
 
-tensor batched_matmul(const tensor& a, const tensor& b) {
+// c[z] = a[z] (m, k) · B[z] (k, n) for every leading batch index z, where B[z](p, j) is
+// b.data()[z·k·n + p·p_stride + j·j_stride]: strides (n, 1) read b as (…, k, n), (1, k) as (…, n, k)ᵀ.
+// One accumulator per output, summed over p in order, as a naive loop does.
+tensor batched_product(const tensor& a, const tensor& b, std::size_t n, std::size_t p_stride, std::size_t j_stride) {
     const std::size_t rank = a.dimension();
-    const std::size_t m = a.shape()[rank - 2], k = a.shape()[rank - 1], n = b.shape()[rank - 1];
+    const std::size_t m = a.shape()[rank - 2], k = a.shape()[rank - 1];
     tensor c = make_tensor(with_last_two(a, m, n));
     const std::size_t batches = batch_count(a);
     for (std::size_t z = 0; z < batches; ++z) {
@@ -68,11 +54,23 @@ tensor batched_matmul(const tensor& a, const tensor& b) {
         for (std::size_t i = 0; i < m; ++i)
             for (std::size_t j = 0; j < n; ++j) {
                 float acc = 0.0f;
-                for (std::size_t p = 0; p < k; ++p) acc += pa[i * k + p] * pb[p * n + j];
+                for (std::size_t p = 0; p < k; ++p) acc += pa[i * k + p] * pb[p * p_stride + j * j_stride];
                 pc[i * n + j] = acc;
             }
     }
     return c;
+}
+
+}  // namespace
+
+tensor matmul_nt(const tensor& a, const tensor& b) {
+    const std::size_t k = a.shape()[a.dimension() - 1], n = b.shape()[b.dimension() - 2];
+    return batched_product(a, b, n, /*p_stride=*/1, /*j_stride=*/k);  // b: (…, n, k)
+}
+
+tensor batched_matmul(const tensor& a, const tensor& b) {
+    const std::size_t n = b.shape()[b.dimension() - 1];
+    return batched_product(a, b, n, /*p_stride=*/n, /*j_stride=*/1);  // b: (…, k, n)
 }
 
 tensor linear(const tensor& x, const tensor& weight, const tensor& bias) {
