@@ -164,6 +164,14 @@ function requireNumber(cls, arg, v) {
   return v;
 }
 
+// A number (else TypeError) that is an integer in [min, max] (else RangeError).
+function requireIntegerIn(cls, arg, v, min, max, maxText = String(max)) {
+  requireNumber(cls, arg, v);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new RangeError(`${cls}: ${arg} (${v}) must be an integer in [${min}, ${maxText}]`);
+  return v;
+}
+
 function requireBoolean(cls, arg, v) {
   if (typeof v !== 'boolean') throw new TypeError(`${cls}: ${arg} must be a boolean, got ${describe(v)}`);
   return v;
@@ -657,19 +665,14 @@ function makeApi(raw) {
     memory: () => ({ inUse: raw.heapInUse(), heapSize: raw.heapSize(), maxMemory: raw.maxMemory }),
     // The SIMD128 multiply-add peak loop: returns the FLOPs it performed (time it).
     benchPeak(iterations) {
-      requireNumber('benchPeak', 'iterations', iterations);
-      if (!Number.isInteger(iterations) || iterations < 0 || iterations > 1e10)
-        throw new RangeError(`benchPeak: iterations (${iterations}) must be an integer in [0, 1e10]`);
+      requireIntegerIn('benchPeak', 'iterations', iterations, 0, 1e10, '1e10');
       return raw.maddPeak(iterations);
     },
     benchGemm(m, k, n, repeats) {
-      // X (m, k) · Wᵀ (W: n × k) + bias through the packed SGEMM, `repeats` times; at most
-      // 4096 a side (3 × 64 MiB of operands), so the heap check below cannot be outgrown.
-      for (const [arg, v, max] of [['m', m, 4096], ['k', k, 4096], ['n', n, 4096], ['repeats', repeats, 1000]]) {
-        requireNumber('benchGemm', arg, v);
-        if (!Number.isInteger(v) || v < 1 || v > max)
-          throw new RangeError(`benchGemm: ${arg} (${v}) must be an integer in [1, ${max}]`);
-      }
+      // X (m, k) · Wᵀ (W: n × k) + bias through the packed SGEMM, `repeats` times. At most 4096
+      // a side: the operands and the packed copy (4 × 64 MiB) stay well inside the heap's maximum.
+      for (const [arg, v, max] of [['m', m, 4096], ['k', k, 4096], ['n', n, 4096], ['repeats', repeats, 1000]])
+        requireIntegerIn('benchGemm', arg, v, 1, max);
       return raw.gemmBench(m, k, n, repeats);
     },
   });
