@@ -73,8 +73,13 @@ void module::load_state_dict(const state_dict& sd) {
             validate::mask_buffer(class_name(), *value, mask_size());
             continue;
         }
+        // The keys it accepts: the parameters, then the optional mask buffers.
         std::string expected;
         for (const auto& target : targets) expected += (expected.empty() ? "" : ", ") + target.first;
+        for (const auto& mask_key : mask_keys()) expected += (expected.empty() ? "" : ", ") + mask_key;
+        if (expected.empty())
+            raise_range(class_name(), ": loadStateDict has unknown key '", key,
+                        "' (it has no parameters: expected an empty state dict)");
         raise_range(class_name(), ": loadStateDict has unknown key '", key, "' (expected ", expected, ")");
     }
     for (const auto& [key, target] : targets) {

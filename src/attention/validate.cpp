@@ -46,8 +46,8 @@ void fits(const char* cls, const char* what, double floats) {
     const double bytes = floats * 4.0;
     if (bytes > static_cast<double>(memory_limit())) {
         // js_number, not llround: beyond 2^63 MiB llround has no defined result (it printed
-        // -9223372036854775808); huge needs print as 1e+24 instead.
-        raise_range(cls, ": ", what, " needs ", js_number{std::round(bytes / (1024.0 * 1024.0))},
+        // -9223372036854775808); huge amounts print as 1e+24 instead.
+        raise_range(cls, ": ", what, " would need ", js_number{std::round(bytes / (1024.0 * 1024.0))},
                     " MiB, more than the memory limit of ", memory_limit() / (1024 * 1024), " MiB");
     }
 }

@@ -86,7 +86,7 @@ bool attempt(outcome expected, const std::string& who, const std::string& call, 
         // Numbers in messages are JS-like (NaN, Infinity) and sizes are never negative; keys
         // given by the caller are quoted and may hold anything.
         const std::string numbers = msg.substr(0, msg.find(" key '"));
-        if (numbers.find("needs -") != std::string::npos || numbers.find("nan") != std::string::npos ||
+        if (numbers.find("need -") != std::string::npos || numbers.find("nan") != std::string::npos ||
             numbers.find("inf") != std::string::npos || numbers.find("e+0") != std::string::npos ||
             numbers.find("e-0") != std::string::npos)
             finding("message prints a number badly", call + ": " + msg);

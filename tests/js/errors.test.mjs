@@ -511,7 +511,7 @@ describe('loadStateDict', () => {
     const d = new attn.Dropout(0.5);
     assert.deepEqual(d.stateDict(), {});
     d.loadStateDict({});
-    rangeError(() => d.loadStateDict({ weight: [1] }), ['Dropout', "unknown key 'weight'"], 'Dropout unknown key');
+    rangeError(() => d.loadStateDict({ weight: [1] }), ['Dropout', "unknown key 'weight' (it has no parameters: expected an empty state dict)"], 'Dropout unknown key');
     dropoutStillCorrect(d, 'Dropout');
     d.free();
   });
@@ -656,7 +656,7 @@ test('messages name the class and print numbers as JavaScript prints them (10, n
     m.free();
   }
   const v1 = new attn.SelfAttentionV1(1, 65536); // (3000, 65536) q, k, v and context: 3000 MiB
-  expect(() => v1.forward(attn.zeros([3000, 1])), 'needs 3000 MiB', 'a MiB amount printed as JavaScript prints 3000');
+  expect(() => v1.forward(attn.zeros([3000, 1])), 'would need 3000 MiB', 'a MiB amount printed as JavaScript prints 3000');
   v1.free();
   assert.deepEqual(wrong, []);
 });

@@ -89,7 +89,10 @@ TEST_CASE("loadStateDict refuses unknown, missing and mis-shaped keys and leaves
     const auto original = mha.get_state_dict();
     auto sd = original;
     sd.emplace_back("W_bogus.weight", attn::make_tensor({4, 3}));
-    require_range(capture([&] { mha.load_state_dict(sd); }), "unknown key 'W_bogus.weight'", "out_proj.bias");
+    // The expected keys: every parameter, then the optional mask buffer.
+    require_range(capture([&] { mha.load_state_dict(sd); }), "unknown key 'W_bogus.weight'",
+                  "(expected W_query.weight, W_query.bias, W_key.weight, W_key.bias, W_value.weight, "
+                  "W_value.bias, out_proj.weight, out_proj.bias, mask)");
     sd = original;
     sd.pop_back();
     require_range(capture([&] { mha.load_state_dict(sd); }), "missing key 'out_proj.bias'", "MultiHeadAttention");
@@ -105,11 +108,11 @@ TEST_CASE("sizes beyond the memory limit are refused before allocating", "[error
     const auto saved = attn::memory_limit();
     attn::set_memory_limit(std::size_t{64} << 20);
     require_range(capture([&] { attn::multi_head_attention(100000, 100000, 8, 0.0, 1, false, g); }),
-                  "MultiHeadAttention: the weights need", "memory limit");
+                  "MultiHeadAttention: the weights would need", "memory limit");
     attn::causal_attention ca(2, 2, 1 << 20, 0.0, false, g);
     // A trace keeps every (T, T) matrix: 8192² floats are refused under a 64 MiB limit...
     attn::trace tr;
-    require_range(capture([&] { ca.forward(attn::make_tensor({1, 8192, 2}), &tr); }), "the attention matrices need",
+    require_range(capture([&] { ca.forward(attn::make_tensor({1, 8192, 2}), &tr); }), "the attention matrices would need",
                   "memory limit");
     // ...while the fused path never allocates the (T, T) matrix, so the same call fits.
     REQUIRE(ca.forward(attn::make_tensor({1, 8192, 2})).shape()[1] == 8192);

@@ -84,18 +84,18 @@ TEST_CASE("a need beyond 2^63 MiB is not printed as a negative number", "[harden
     // Was: std::llround(bytes / MiB) overflowed: "needs -9223372036854775808 MiB".
     memory_limit_guard limit(std::size_t{16} << 20);
     const std::string msg = range_error([] { attn::validate::fits("trilOnes", "the mask", 1e30); });
-    REQUIRE(msg == "trilOnes: the mask needs 3.814697265625e+24 MiB, more than the memory limit of 16 MiB");
+    REQUIRE(msg == "trilOnes: the mask would need 3.814697265625e+24 MiB, more than the memory limit of 16 MiB");
     REQUIRE(range_error([] { attn::validate::fits("X", "the weights", 15.0 * (1 << 20)); }) ==
-            "X: the weights needs 60 MiB, more than the memory limit of 16 MiB");
+            "X: the weights would need 60 MiB, more than the memory limit of 16 MiB");
 }
 
 TEST_CASE("trilOnes refuses a t whose t x t mask exceeds the memory limit", "[hardening]") {
     // Was: no check; tril_ones(2^64 - 1) wrapped t·t to 1 element and wrote past it (ASan:
     // heap-buffer-overflow); in wasm32 tril_ones(65536) wraps t·t to 0.
     memory_limit_guard limit(std::size_t{16} << 20);
-    REQUIRE_THAT(range_error([] { attn::tril_ones(65536); }), Catch::Matchers::StartsWith("trilOnes: the mask needs"));
+    REQUIRE_THAT(range_error([] { attn::tril_ones(65536); }), Catch::Matchers::StartsWith("trilOnes: the mask would need"));
     REQUIRE_THAT(range_error([] { attn::tril_ones(static_cast<std::size_t>(-1)); }),
-                 Catch::Matchers::StartsWith("trilOnes: the mask needs"));
+                 Catch::Matchers::StartsWith("trilOnes: the mask would need"));
     REQUIRE(shape_of(attn::tril_ones(2048)) == attn::shape_t{2048, 2048});
 }
 
@@ -153,13 +153,13 @@ TEST_CASE("projections beyond the memory limit are refused on the traced path to
     const attn::tensor batch(attn::shape_t{1024, 1, 1});
     for (attn::trace* t : {&tr, static_cast<attn::trace*>(nullptr)}) {
         INFO((t ? "traced" : "untraced"));
-        REQUIRE_THAT(range_error([&] { v1.forward(x, t); }), Catch::Matchers::StartsWith("SelfAttentionV1: the projections needs"));
-        REQUIRE_THAT(range_error([&] { v2.forward(x, t); }), Catch::Matchers::StartsWith("SelfAttentionV2: the projections needs"));
-        REQUIRE_THAT(range_error([&] { ca.forward(xb, t); }), Catch::Matchers::StartsWith("CausalAttention: the projections needs"));
+        REQUIRE_THAT(range_error([&] { v1.forward(x, t); }), Catch::Matchers::StartsWith("SelfAttentionV1: the projections would need"));
+        REQUIRE_THAT(range_error([&] { v2.forward(x, t); }), Catch::Matchers::StartsWith("SelfAttentionV2: the projections would need"));
+        REQUIRE_THAT(range_error([&] { ca.forward(xb, t); }), Catch::Matchers::StartsWith("CausalAttention: the projections would need"));
         REQUIRE_THAT(range_error([&] { w.forward(xb, t); }),
-                     Catch::Matchers::StartsWith("MultiHeadAttentionWrapper: the projections needs"));
+                     Catch::Matchers::StartsWith("MultiHeadAttentionWrapper: the projections would need"));
         REQUIRE_THAT(range_error([&] { mha.forward(batch, t); }),
-                     Catch::Matchers::StartsWith("MultiHeadAttention: the projections needs"));
+                     Catch::Matchers::StartsWith("MultiHeadAttention: the projections would need"));
     }
     REQUIRE(shape_of(mha.forward(attn::tensor(attn::shape_t{256, 1, 1}))) == attn::shape_t{256, 1, 1536});
 }
