@@ -63,7 +63,8 @@ ATTN_INLINE void gemm_ukernel(int kc, const float* a, const float* b, float* c, 
   // One k step: two B vectors, MR broadcasts of A, 2*MR madds. (No manual unrolling: V8
   // unrolls this loop itself; unrolled by hand, V8 hoists all loads of the unrolled body and
   // spills, 40 -> 27 GFLOP/s.)
-  for (int k = 0; k < kc; ++k) {
+  const float* const b_end = b + std::size_t(kc) * kNR;
+  for (; b != b_end; b += kNR, a += MR) {
     const vf b0 = loadu(b);
     const vf b1 = loadu(b + 4);
     for (int r = 0; r < MR; ++r) {
@@ -71,8 +72,6 @@ ATTN_INLINE void gemm_ukernel(int kc, const float* a, const float* b, float* c, 
       acc0[r] = madd(ar, b0, acc0[r]);
       acc1[r] = madd(ar, b1, acc1[r]);
     }
-    a += MR;
-    b += kNR;
   }
   for (int r = 0; r < MR; ++r) {
     storeu(c + r * ldc, acc0[r]);
