@@ -94,7 +94,8 @@ function gemmLine(results) {
   if (!g) return null;
   if (g.status !== 'ok') return `SGEMM (attn.benchGemm): n/a${g.note ? ` (${g.note})` : ''}`;
   return `SGEMM ${g.m}×${g.k}×${g.n} (attn.benchGemm, the q|k|v projection at T = 1024): ${(g.cpuGflops ?? g.gflops).toFixed(2)} GFLOP/s` +
-    `${g.pctOfPeak != null ? ` = ${g.pctOfPeak.toFixed(1)}% of the peak` : ''} (${(g.cpuMedianMs ?? g.medianMs).toFixed(1)} ms per GEMM)`;
+    `${g.pctOfPeak != null ? ` = ${g.pctOfPeak.toFixed(1)}% of the peak` : ''} (${(g.cpuMedianMs ?? g.medianMs).toFixed(1)} ms per GEMM)` +
+    `${g.pctOfPeakSamples ? `; the % is the median over ${g.pctOfPeakSamples.length} GEMMs each timed right after one run of the peak loop (${Math.min(...g.pctOfPeakSamples).toFixed(0)}–${Math.max(...g.pctOfPeakSamples).toFixed(0)}%)` : ''}`;
 }
 
 const anyCpu = (results) => results.workloads.some((w) => Object.values(w.peers).some((r) => r.cpuMedianMs != null));
