@@ -21,11 +21,11 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 function usage(message) {
-  console.error(`bench/threads.mjs: ${message}\nusage: node bench/threads.mjs [--threads N (2..16, default 2)] [--runs N (>= 5, default 7)] [--batches 1,8]`);
+  console.error(`bench/threads.mjs: ${message}\nusage: node bench/threads.mjs [--threads N (2..16, default 2)] [--runs N (>= 5, default 11)] [--batches 1,8]`);
   process.exit(2);
 }
 function parseArgs(argv) {
-  const o = { threads: 2, runs: 7, batches: [1, 8] };
+  const o = { threads: 2, runs: 11, batches: [1, 8] };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--threads' || flag === '--runs') {
