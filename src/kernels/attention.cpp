@@ -121,22 +121,13 @@ ATTN_INLINE void pv_rows(int kn, const float* vp, const float* pt, float* ot, vf
 }
 
 // exp for the online softmax, whose arguments are score - running max: <= 0, -inf (masked or
-// all-masked-so-far) or NaN. Same reduction and polynomial as simd::exp (<= 1 ulp), but without
-// the overflow path and with one 2^n factor: inputs below kExpFlush (where exp < 2^-125.5, a
-// term no row sum >= 1 can feel) give exactly +0, as do -inf inputs; NaN stays NaN.
+// all-masked-so-far) or NaN. simd::exp's reduction and polynomial (<= 1 ulp), but without the
+// overflow path and with one 2^n factor: inputs below kExpFlush (where exp < 2^-125.5, a term
+// no row sum >= 1 can feel) give exactly +0, as do -inf inputs; NaN stays NaN.
 constexpr float kExpFlush = -87.0f;
 ATTN_INLINE vf exp_nonpos(vf x) {
-  using namespace simd::detail;
-  const vf magic = set1(kMagic);
-  const vf z = madd(x, set1(kLog2e), magic);  // n + magic, n = round(x * log2e) in [-126, 0]
-  const vf n = sub(z, magic);
-  vf r = sub(x, mul(n, set1(kLn2Hi)));
-  r = sub(r, mul(n, set1(kLn2Lo)));
-  vf qp = madd(set1(kC6), r, set1(kC5));
-  qp = madd(qp, r, set1(kC4));
-  qp = madd(qp, r, set1(kC3));
-  qp = madd(qp, r, set1(kC2));
-  const vf p = add(set1(1.0f), madd(mul(r, r), qp, r));
+  vf z;  // n + magic, n = round(x * log2e) in [-126, 0]
+  const vf p = simd::detail::exp_reduced(x, z);
   // z's low mantissa bits hold magic's zero bits plus n, so (bits(z) + 127) << 23 is 2^n.
   const vf scale = as_vf(sll_i32<23>(add_i32(as_vi(z), set1_i32(127))));
   return select(cmplt(x, set1(kExpFlush)), zero(), mul(p, scale));

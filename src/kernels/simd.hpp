@@ -244,6 +244,23 @@ inline constexpr float kC3 = 0x1.5554dep-3f;
 inline constexpr float kC4 = 0x1.55551ap-5f;
 inline constexpr float kC5 = 0x1.120b62p-7f;
 inline constexpr float kC6 = 0x1.6d10fcp-10f;
+
+// The part every exp here shares: z = n + kMagic with n = round(x * log2e) (n sits in z's low
+// mantissa bits), and returns p = exp(x - n * ln2) from the Cody-Waite reduction and the
+// polynomial above, so exp(x) = p * 2^n. The callers apply 2^n.
+ATTN_INLINE vf exp_reduced(vf x, vf& z) {
+  const vf magic = set1(kMagic);
+  z = madd(x, set1(kLog2e), magic);                 // n + magic, n = round(x * log2e)
+  const vf n = sub(z, magic);                       // n as float (exact)
+  vf r = sub(x, mul(n, set1(kLn2Hi)));              // exact
+  r = sub(r, mul(n, set1(kLn2Lo)));                 // |r| <= ~0.347
+  vf q = madd(set1(kC6), r, set1(kC5));
+  q = madd(q, r, set1(kC4));
+  q = madd(q, r, set1(kC3));
+  q = madd(q, r, set1(kC2));
+  const vf r2 = mul(r, r);
+  return add(set1(1.0f), madd(r2, q, r));           // 1 + (r + r^2 q)
+}
 }  // namespace detail
 
 // exp, lane-wise. NaN in -> NaN out (min/max keep a NaN first operand; NaN arithmetic does
@@ -253,18 +270,9 @@ inline constexpr float kC6 = 0x1.6d10fcp-10f;
 ATTN_INLINE vf exp(vf x) {
   using namespace detail;
   x = max(min(x, set1(kExpHi)), set1(kExpLo));
-  const vf magic = set1(kMagic);
-  const vf z = madd(x, set1(kLog2e), magic);      // n + magic, n = round(x * log2e)
-  const vf n = sub(z, magic);                       // n as float (exact)
-  vf r = sub(x, mul(n, set1(kLn2Hi)));              // exact
-  r = sub(r, mul(n, set1(kLn2Lo)));                 // |r| <= ~0.347
-  vf q = madd(set1(kC6), r, set1(kC5));
-  q = madd(q, r, set1(kC4));
-  q = madd(q, r, set1(kC3));
-  q = madd(q, r, set1(kC2));
-  const vf r2 = mul(r, r);
-  const vf p = add(set1(1.0f), madd(r2, q, r));     // 1 + (r + r^2 q)
-  const vi ni = sub_i32(as_vi(z), as_vi(magic));    // integer n, |n| <= 159
+  vf z;
+  const vf p = exp_reduced(x, z);
+  const vi ni = sub_i32(as_vi(z), as_vi(set1(kMagic)));  // integer n, |n| <= 159
   const vi n1 = sra_i32<1>(ni);
   const vi n2 = sub_i32(ni, n1);
   const vf s1 = as_vf(sll_i32<23>(add_i32(n1, set1_i32(127))));
