@@ -46,7 +46,7 @@ void packed_projection::apply(int rows, const float* x, int ldx, float* y, int l
     const float* bias = bias_.empty() ? nullptr : bias_.data();
     // With a thread pool, blocks of whole rows go to the threads: every output row is computed by
     // the same micro-kernel calls in the same order as in one call (rows are independent, blocks
-    // start on a multiple of the 4-row micro-tile), so the result does not depend on the split.
+    // start on a multiple of the micro-tile's rows), so the result does not depend on the split.
     // Small products stay in one call: a fork-join costs microseconds.
     const int threads = kernels::threads();
     const double macs = static_cast<double>(rows) * weights_.n * weights_.k;
@@ -55,8 +55,8 @@ void packed_projection::apply(int rows, const float* x, int ldx, float* y, int l
         return;
     }
     // About four blocks per thread (load balance when a thread is late), each a multiple of the
-    // 4-row micro-tile, and of the 64-row cache block (gemm.cpp's MC) once they are that large.
-    constexpr int kMicroRows = 4, kCacheRows = 64;
+    // micro-tile's rows, and of the cache block's once they are that large.
+    constexpr int kMicroRows = kernels::kGemmMR, kCacheRows = kernels::kGemmMC;
     int block = (rows + 4 * threads - 1) / (4 * threads);
     block = (block + kMicroRows - 1) / kMicroRows * kMicroRows;
     if (block >= kCacheRows) block = (block + kCacheRows - 1) / kCacheRows * kCacheRows;

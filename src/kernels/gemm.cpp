@@ -16,10 +16,7 @@ using namespace simd;
 // V8 (x64) hoists every load of a k step to the top of the step and keeps xmm15 as scratch,
 // so a step needs 2*MR accumulators + 2 B vectors + MR broadcasts + 1 temporary registers:
 // 4x8 needs 15 and fits; 5x8 and 6x8 spill (measured 29 and 26 vs 40 GFLOP/s in node 20).
-#ifndef ATTN_GEMM_MR
-#define ATTN_GEMM_MR 4
-#endif
-constexpr int kMR = ATTN_GEMM_MR;
+constexpr int kMR = kGemmMR;
 constexpr int kNR = 8;
 // Cache blocking (Goto): a KC-deep slice of one packed B panel (KC*8*4 bytes, 24 KiB for
 // K = 768) stays in L1 while the MC x KC packed block of A (192 KiB for K = 768) stays in L2
@@ -28,11 +25,8 @@ constexpr int kNR = 8;
 #ifndef ATTN_GEMM_KC
 #define ATTN_GEMM_KC 1024
 #endif
-#ifndef ATTN_GEMM_MC
-#define ATTN_GEMM_MC 64
-#endif
 constexpr int kKCMax = ATTN_GEMM_KC;
-constexpr int kMC = ATTN_GEMM_MC;
+constexpr int kMC = kGemmMC;
 static_assert(kMC % kMR == 0, "MC must be a multiple of MR");
 
 enum class Init { kZero, kBias, kAccumulate };

@@ -14,6 +14,17 @@
 
 namespace attn::kernels {
 
+// The micro-kernel's rows (MR) and the cache block of rows packed at a time (MC). Overridable at
+// build time for experiments (-DATTN_GEMM_MR=..., -DATTN_GEMM_MC=...); see gemm.cpp for why.
+#ifndef ATTN_GEMM_MR
+#define ATTN_GEMM_MR 4
+#endif
+#ifndef ATTN_GEMM_MC
+#define ATTN_GEMM_MC 64
+#endif
+inline constexpr int kGemmMR = ATTN_GEMM_MR;
+inline constexpr int kGemmMC = ATTN_GEMM_MC;
+
 struct PackedWeights {  // W (N, K) packed once when the weights are set
   int n = 0, k = 0;
   // Layout: ceil(N/8) panels; panel p holds, for k = 0..K-1, the 8 floats
