@@ -139,11 +139,16 @@ void multi_head_attention::parameters_changed() {
     out_proj_packed_.pack({&out_proj});
 }
 
-tensor multi_head_attention::forward(const tensor& x, trace* tr) {
+validate::input_dims multi_head_attention::checked_input(const tensor& x) const {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     // Both paths: q, k, v, the context and the output, (B, T, dOut) each.
     validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_);
-    if (fast::applies(tr, training_, dropout_)) return forward_fast(x, dims.batch, dims.tokens, dims.batched, nullptr);
+    return dims;
+}
+
+tensor multi_head_attention::forward(const tensor& x, trace* tr) {
+    const auto dims = checked_input(x);
+    if (fast::applies(tr, training_, dropout_)) return forward_fast(x, dims, nullptr);
     // The reference path (trace, or dropout in training mode) keeps every (T, T) matrix.
     validate::fits(class_name(), "the attention matrices",
                    6.0 * dims.batch * num_heads_ * static_cast<double>(dims.tokens) * dims.tokens);
@@ -168,14 +173,12 @@ tensor multi_head_attention::forward(const tensor& x, trace* tr) {
 
 tensor multi_head_attention::forward_owned(tensor x) {
     if (!fast::applies(nullptr, training_, dropout_)) return forward(x, nullptr);
-    const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
-    validate::fits(class_name(), "the projections", 4.0 * dims.batch * dims.tokens * d_out_);
-    return forward_fast(x, dims.batch, dims.tokens, dims.batched, &x);
+    return forward_fast(x, checked_input(x), &x);
 }
 
-tensor multi_head_attention::forward_fast(const tensor& x, std::size_t batch, std::size_t tokens, bool batched,
-                                          tensor* owned) {
-    const shape_t out_shape = batched ? shape_t{batch, tokens, d_out_} : shape_t{tokens, d_out_};
+tensor multi_head_attention::forward_fast(const tensor& x, const validate::input_dims& dims, tensor* owned) {
+    const std::size_t batch = dims.batch, tokens = dims.tokens;
+    const shape_t out_shape = dims.batched ? shape_t{batch, tokens, d_out_} : shape_t{tokens, d_out_};
     if (batch == 0 || tokens == 0) return tensor(out_shape);
     // One sequence at a time through a (T, 3·dOut) buffer of q | k | v, heads side by side: the
     // working set stays that of B = 1 however large the batch (at B = 8, T = 1024 it is 9 MiB

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "attention/causal_attention.hpp"
+#include "attention/validate.hpp"
 
 namespace attn {
 
@@ -50,8 +51,10 @@ protected:
     void parameters_changed() override;
 
 private:
+    // validate::input for (B, T, dIn) or (T, dIn), and the projections' memory, for both paths.
+    validate::input_dims checked_input(const tensor& x) const;
     // The fast path; with `owned` (== &x), x is released once the projections have read it.
-    tensor forward_fast(const tensor& x, std::size_t batch, std::size_t tokens, bool batched, tensor* owned);
+    tensor forward_fast(const tensor& x, const validate::input_dims& dims, tensor* owned);
 
     fast::packed_projection qkv_;       // [W_query; W_key; W_value]
     fast::packed_projection out_proj_packed_;
