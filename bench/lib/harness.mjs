@@ -120,18 +120,27 @@ async function startPeer(create, weights, w, x) {
   }
 }
 
-async function timedRun(t, x, cpuClock) {
+/**
+ * One timed call of fn() after yielding to the event loop: { value, wall } in ms, and cpu, the
+ * JS thread's CPU ms over the call (null without a cpuClock or when it gave no reading).
+ */
+async function clockCall(fn, cpuClock) {
   await tick();
-  const cpu0 = isNode ? process.cpuUsage() : null;
   const c0 = cpuClock ? await cpuClock() : null;
-  const t1 = now();
-  const y = await t.peer.run(x);
-  const ms = now() - t1;
+  const t0 = now();
+  const value = await fn();
+  const wall = now() - t0;
   const c1 = cpuClock ? await cpuClock() : null;
-  t.samples.push(ms);
-  t.wallMs += ms;
+  return { value, wall, cpu: c0 != null && c1 != null ? (c1 - c0) / 1e6 : null };
+}
+
+async function timedRun(t, x, cpuClock) {
+  const cpu0 = isNode ? process.cpuUsage() : null;
+  const { value: y, wall, cpu } = await clockCall(() => t.peer.run(x), cpuClock);
+  t.samples.push(wall);
+  t.wallMs += wall;
   if (cpu0) { const c = process.cpuUsage(cpu0); t.cpuMs += (c.user + c.system) / 1000; }
-  if (c0 != null && c1 != null) t.cpuSamples.push((c1 - c0) / 1e6);
+  if (cpu != null) t.cpuSamples.push(cpu);
   t.out ??= y;
 }
 
@@ -309,13 +318,10 @@ async function measurePeak(log, cpuClock) {
     const samples = [];
     const cpuSamples = [];
     for (let i = 0; i < MIN_RUNS; i++) {
-      await tick();
-      const c0 = cpuClock ? await cpuClock() : null;
-      const t0 = now();
-      flops = Number(await probe(n));
-      samples.push(now() - t0);
-      const c1 = cpuClock ? await cpuClock() : null;
-      if (c0 != null && c1 != null) cpuSamples.push((c1 - c0) / 1e6);
+      const r = await clockCall(() => probe(n), cpuClock);
+      flops = Number(r.value);
+      samples.push(r.wall);
+      if (r.cpu != null) cpuSamples.push(r.cpu);
     }
     const med = median(samples);
     const gflops = flops / med / 1e6;
@@ -347,24 +353,8 @@ async function measureGemm(log, cpuClock, peak, peakLoop) {
     const { gemmProbe } = await import('../peers/ours.mjs');
     const probe = await gemmProbe();
     if (!probe) { log('   SGEMM: n/a (the package has no benchGemm)'); return { status: 'n/a', note: 'the package has no benchGemm' }; }
-    const timeCall = async (repeats) => {
-      await tick();
-      const c0 = cpuClock ? await cpuClock() : null;
-      const t0 = now();
-      await probe(m, k, n, repeats);
-      const wall = now() - t0;
-      const c1 = cpuClock ? await cpuClock() : null;
-      return { wall, cpu: c0 != null && c1 != null ? (c1 - c0) / 1e6 : null };
-    };
-    const timePeak = async () => {
-      await tick();
-      const c0 = cpuClock ? await cpuClock() : null;
-      const t0 = now();
-      const f = Number(await peakLoop.probe(peakLoop.iterations));
-      const wall = now() - t0;
-      const c1 = cpuClock ? await cpuClock() : null;
-      return { flops: f, wall, cpu: c0 != null && c1 != null ? (c1 - c0) / 1e6 : null };
-    };
+    const timeCall = (repeats) => clockCall(() => probe(m, k, n, repeats), cpuClock);
+    const timePeak = () => clockCall(() => peakLoop.probe(peakLoop.iterations), cpuClock);
     const flops = 2 * m * n * k;
     const samples = [], cpuSamples = [], pcts = [];
     for (let i = 0; i < MIN_RUNS + 2; i++) {
@@ -379,7 +369,7 @@ async function measureGemm(log, cpuClock, peak, peakLoop) {
       if (pk) {
         // GEMM GFLOP/s over the peak loop's, both on thread CPU time when both have it
         const useCpu = cpu > 0 && pk.cpu > 0;
-        pcts.push((100 * (flops / (useCpu ? cpu : wall))) / (pk.flops / (useCpu ? pk.cpu : pk.wall)));
+        pcts.push((100 * (flops / (useCpu ? cpu : wall))) / (Number(pk.value) / (useCpu ? pk.cpu : pk.wall)));
       }
     }
     const med = median(samples);
