@@ -21,8 +21,9 @@ const DIST = path.resolve(ROOT, process.env.DIST_DIR ?? 'dist');
 
 /** npm packages the page imports (through the import map in web/index.html). */
 export const VENDOR = ['d3-color', 'd3-interpolate', 'd3-scale-chromatic', 'd3-dsv'];
-const DIST_FILES = new Set(['index.js', 'index.d.ts', 'attention_wasm.mjs', 'attention_wasm.wasm',
-  'attention_wasm_mt.mjs', 'attention_wasm_mt.wasm', 'attention_wasm_mt.worker.js']);
+/** The package's files under dist/, as package.json's "files" lists them (the one list of them). */
+const DIST_FILES = new Set(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).files
+  .filter((f) => f.startsWith('dist/')).map((f) => f.slice('dist/'.length)));
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
