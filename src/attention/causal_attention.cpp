@@ -22,7 +22,6 @@ causal_attention::causal_attention(std::int64_t d_in, std::int64_t d_out, std::i
 void causal_attention::forward_fast(const float* x, std::size_t batch, std::size_t tokens, float* out,
                                     std::size_t ldo) const {
     const std::size_t rows = batch * tokens;
-    if (rows == 0) return;  // no rows: attention_heads would offset null data
     tensor qkv(shape_t{rows, 3 * d_out_});  // (B·T, 3·dOut): q | k | v
     qkv_.apply(static_cast<int>(rows), x, static_cast<int>(d_in_), qkv.data(), static_cast<int>(3 * d_out_));
     fast::attention_heads(class_name(), qkv.data(), batch, tokens, 1, d_out_, true, out, ldo);

@@ -20,7 +20,6 @@ tensor as_single_head(const tensor& x) {
 tensor forward_fast(const char* cls, const fast::packed_projection& qkv_proj, const tensor& x, std::size_t t,
                     std::size_t d_in, std::size_t d_out) {
     tensor out(shape_t{t, d_out});
-    if (t == 0) return out;  // no rows: attention_heads would offset null data
     tensor qkv(shape_t{t, 3 * d_out});
     qkv_proj.apply(static_cast<int>(t), x.data(), static_cast<int>(d_in), qkv.data(), static_cast<int>(3 * d_out));
     fast::attention_heads(cls, qkv.data(), 1, t, 1, d_out, false, out.data(), d_out);
