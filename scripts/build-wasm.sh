@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the wasm module with Emscripten and assembles the package folder dist/:
-#   dist/attention_wasm.mjs + .wasm (the Embind module), dist/index.js + index.d.ts (the API),
+#   dist/attention_wasm.mjs + .wasm (the Embind module), dist/index.js and the modules it imports + index.d.ts (the API),
 #   dist/attention_wasm_mt.mjs + .wasm + .worker.js (the threaded build, for init({ threads })).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +14,5 @@ cmake --build "$build" --target attention_wasm attention_wasm_mt -j"$(nproc)"
 mkdir -p "$dist"
 cp "$build/attention_wasm.mjs" "$build/attention_wasm.wasm" "$dist/"
 cp "$build/attention_wasm_mt.mjs" "$build/attention_wasm_mt.wasm" "$build/attention_wasm_mt.worker.js" "$dist/"
-cp src/js/index.js src/js/index.d.ts "$dist/"
+cp src/js/*.js src/js/index.d.ts "$dist/"
 echo "$dist/: $(du -sh "$dist" | cut -f1) ($(stat -c %s "$dist/attention_wasm.wasm") bytes of wasm)"

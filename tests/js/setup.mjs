@@ -20,13 +20,18 @@ export const FIXTURES = join(REPO, 'tests/fixtures');
 /** The files the tarball must hold: package.files plus what npm always adds. */
 export const PACKAGE_FILES = [
   'README.md',
+  'dist/api.js',
   'dist/attention_wasm.mjs',
   'dist/attention_wasm.wasm',
   'dist/attention_wasm_mt.mjs',
   'dist/attention_wasm_mt.wasm',
   'dist/attention_wasm_mt.worker.js',
+  'dist/errors.js',
   'dist/index.d.ts',
   'dist/index.js',
+  'dist/load.js',
+  'dist/print.js',
+  'dist/tensor.js',
   'package.json',
 ];
 export const MAX_TARBALL_BYTES = 1024 * 1024;
