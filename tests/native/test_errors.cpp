@@ -3,10 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "attention/causal_attention.hpp"
+#include "attention/chapter_steps.hpp"
 #include "attention/multi_head_attention.hpp"
 #include "attention/self_attention.hpp"
 #include "fixtures.hpp"
-#include "attention/validate.hpp"
+#include "core/validate.hpp"
 #include "core/errors.hpp"
 
 using Catch::Matchers::Contains;
@@ -75,7 +76,7 @@ TEST_CASE("dropout must lie in [0, 1]", "[errors]") {
                   "[0, 1]");
     require_range(capture([&] { attn::multi_head_attention(3, 2, 6, -0.1, 1, false, g); }),
                   "MultiHeadAttention: dropout (-0.1)", "[0, 1]");
-    require_range(capture([&] { attn::dropout_module(std::nan(""), g); }), "Dropout: p (NaN)", "[0, 1]");
+    require_range(capture([&] { attn::nn::dropout(std::nan(""), g); }), "Dropout: p (NaN)", "[0, 1]");
 }
 
 TEST_CASE("inputs of the wrong rank, width or length are refused and the module keeps working", "[errors]") {
@@ -137,7 +138,7 @@ TEST_CASE("sizes beyond the memory limit are refused before allocating", "[error
     REQUIRE(ca.forward(attn::make_tensor({1, 8192, 2})).shape()[1] == 8192);
     attn::multi_head_attention mha(4, 4, 1 << 20, 0.0, 2, false, g);
     attn::multi_head_attention_wrapper wrapper(4, 2, 1 << 20, 0.0, 2, false, g);
-    for (attn::module* m : std::initializer_list<attn::module*>{&mha, &wrapper}) {
+    for (attn::nn::tensor_module* m : std::initializer_list<attn::nn::tensor_module*>{&mha, &wrapper}) {
         INFO(m->class_name());
         attn::trace t;
         require_range(capture([&] { m->forward(attn::make_tensor({1, 8192, 4}), &t); }), "the attention matrices",

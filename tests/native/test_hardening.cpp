@@ -12,7 +12,7 @@
 #include "attention/chapter_steps.hpp"
 #include "attention/multi_head_attention.hpp"
 #include "attention/self_attention.hpp"
-#include "attention/validate.hpp"
+#include "core/validate.hpp"
 #include "core/errors.hpp"
 #include "core/generator.hpp"
 
@@ -50,12 +50,12 @@ attn::shape_t shape_of(const attn::tensor& t) { return attn::to_shape(t.shape())
 
 TEST_CASE("size_number refuses -1e300 without converting it to int64 first", "[hardening]") {
     // Was: static_cast<int64_t>(-1e300), undefined behaviour (UBSan: float-cast-overflow).
-    REQUIRE(range_error([] { attn::validate::size_number("SelfAttentionV1", "dIn", -1e300); }) ==
+    REQUIRE(range_error([] { attn::validate::size("SelfAttentionV1", "dIn", -1e300); }) ==
             "SelfAttentionV1: dIn (-1e+300) must be a positive integer");
-    REQUIRE(range_error([] { attn::validate::size_number("CausalAttention", "dOut", -DBL_MAX); }) ==
+    REQUIRE(range_error([] { attn::validate::size("CausalAttention", "dOut", -DBL_MAX); }) ==
             "CausalAttention: dOut (-1.7976931348623157e+308) must be a positive integer");
-    REQUIRE(range_error([] { attn::validate::size_number("X", "dIn", -0.0); }) == "X: dIn (0) must be a positive integer");
-    REQUIRE(attn::validate::size_number("X", "dIn", 1073741824.0) == 1073741824u);
+    REQUIRE(range_error([] { attn::validate::size("X", "dIn", -0.0); }) == "X: dIn (0) must be a positive integer");
+    REQUIRE(attn::validate::size("X", "dIn", 1073741824.0) == 1073741824u);
 }
 
 TEST_CASE("numbers in messages print as JavaScript prints them, denormals included", "[hardening]") {
@@ -63,7 +63,7 @@ TEST_CASE("numbers in messages print as JavaScript prints them, denormals includ
     // 1-digit form of -1.8e308; and %g printed 60 as "6e+01".
     REQUIRE(range_error([] { attn::validate::probability("Dropout", "p", -5e-324); }) ==
             "Dropout: p (-5e-324) must be a probability in [0, 1]");
-    REQUIRE(range_error([] { attn::validate::size_number("X", "dIn", 2.5e-310); }) ==
+    REQUIRE(range_error([] { attn::validate::size("X", "dIn", 2.5e-310); }) ==
             "X: dIn (2.5e-310) must be a positive integer");
     CHECK(js(60) == "60");
     CHECK(js(10) == "10");
@@ -118,7 +118,7 @@ TEST_CASE("every class accepts T = 0 and B = 0 on the fast and the reference pat
     for (bool training : {true, false})
         for (bool traced : {false, true}) {
             INFO("training " << training << ", traced " << traced);
-            for (attn::module* m : std::initializer_list<attn::module*>{&v1, &v2, &ca, &w, &mha}) m->train(training);
+            for (attn::nn::tensor_module* m : std::initializer_list<attn::nn::tensor_module*>{&v1, &v2, &ca, &w, &mha}) m->train(training);
             attn::trace tr;
             attn::trace* t = traced ? &tr : nullptr;
             REQUIRE(shape_of(v1.forward(attn::tensor(attn::shape_t{0, 3}), t)) == attn::shape_t{0, 4});
@@ -156,10 +156,15 @@ TEST_CASE("projections beyond the memory limit are refused on the traced path to
         REQUIRE_THAT(range_error([&] { v1.forward(x, t); }), Catch::Matchers::StartsWith("SelfAttentionV1: the projections would need"));
         REQUIRE_THAT(range_error([&] { v2.forward(x, t); }), Catch::Matchers::StartsWith("SelfAttentionV2: the projections would need"));
         REQUIRE_THAT(range_error([&] { ca.forward(xb, t); }), Catch::Matchers::StartsWith("CausalAttention: the projections would need"));
+        // Its (B, T, H·dOut) output is as large as the projections: whichever is taken first is refused.
         REQUIRE_THAT(range_error([&] { w.forward(xb, t); }),
-                     Catch::Matchers::StartsWith("MultiHeadAttentionWrapper: the projections would need"));
-        REQUIRE_THAT(range_error([&] { mha.forward(batch, t); }),
-                     Catch::Matchers::StartsWith("MultiHeadAttention: the projections would need"));
+                     Catch::Matchers::Matches("MultiHeadAttentionWrapper: the (output|projections) would need .*"));
     }
-    REQUIRE(shape_of(mha.forward(attn::tensor(attn::shape_t{256, 1, 1}))) == attn::shape_t{256, 1, 1536});
+    // The trace keeps q, k and v of the whole batch (3 · 1024 · 1536 floats): refused. Without a
+    // trace, MultiHeadAttention holds one sequence's q | k | v at a time, so the same batch fits.
+    REQUIRE_THAT(range_error([&] { mha.forward(batch, &tr); }),
+                 Catch::Matchers::StartsWith("MultiHeadAttention: the projections would need"));
+    REQUIRE(shape_of(mha.forward(batch)) == attn::shape_t{1024, 1, 1536});
+    const attn::tensor wide(attn::shape_t{4096, 1, 1});  // its (B, T, dOut) output alone: 24 MiB
+    REQUIRE_THAT(range_error([&] { mha.forward(wide); }), Catch::Matchers::StartsWith("MultiHeadAttention: the output would need"));
 }
