@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "kernels/attention.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/peak.hpp"
@@ -40,38 +41,13 @@ std::vector<float> random_vec(std::size_t n, std::uint32_t seed, float lo = -1.0
   return v;
 }
 
-// Compares a (rows x cols) block with strides. Element (i, j) passes when
-//   |got - want| <= max(abs_tol, rel_tol * scale(i, j))
-// or both are NaN, or both are the same infinity. Returns "" or a description of the first
-// failure. Also checks that the padding of `got` rows (cols .. ld_got) still holds kSentinel.
+// fixtures::compare_block (the suite's one tolerance check) as these tests read it: "" when every
+// element passes, else the first mismatch; row padding must still hold kSentinel.
 template <class Scale>
 std::string compare(int rows, int cols, const float* got, int ld_got, const float* want, int ld_want, float abs_tol,
                     float rel_tol, Scale scale) {
-  int bad = 0;
-  std::ostringstream msg;
-  for (int i = 0; i < rows; ++i) {
-    for (int j = 0; j < cols; ++j) {
-      const float g = got[std::size_t(i) * ld_got + j], w = want[std::size_t(i) * ld_want + j];
-      bool ok;
-      if (std::isnan(w) || std::isnan(g)) {
-        ok = std::isnan(w) && std::isnan(g);
-      } else if (std::isinf(w) || std::isinf(g)) {
-        ok = g == w;
-      } else {
-        const double tol = std::max(double(abs_tol), double(rel_tol) * scale(i, j));
-        ok = std::fabs(double(g) - double(w)) <= tol;
-      }
-      if (!ok && bad++ == 0)
-        msg << "first mismatch at (" << i << ", " << j << "): got " << g << " want " << w << " (abs_tol " << abs_tol
-            << ", rel_tol " << rel_tol << ", scale " << scale(i, j) << ")";
-    }
-    for (int j = cols; j < ld_got && i + 1 < rows; ++j) {
-      if (got[std::size_t(i) * ld_got + j] != kSentinel && bad++ == 0)
-        msg << "row padding overwritten at (" << i << ", " << j << ")";
-    }
-  }
-  if (bad) msg << "; " << bad << " bad elements";
-  return msg.str();
+  const auto c = fixtures::compare_block(rows, cols, got, ld_got, want, ld_want, abs_tol, rel_tol, scale, &kSentinel);
+  return c.ok ? "" : c.detail;
 }
 
 std::string compare_rel_to_ref(int rows, int cols, const float* got, int ld_got, const float* want, int ld_want,

@@ -10,6 +10,7 @@
 #include "attention/chapter_steps.hpp"
 #include "attention/multi_head_attention.hpp"
 #include "attention/self_attention.hpp"
+#include "checks.hpp"
 #include "fixtures.hpp"
 #include "nn/functional.hpp"
 
@@ -153,4 +154,32 @@ TEST_CASE("softmax matches torch.softmax along every dim, -inf and large values 
         REQUIRE_CLOSE(attn::softmax(x, static_cast<std::int64_t>(c["dim"].num)), fixtures::to_tensor(c["out"]),
                       1e-6, 1e-6);
     }
+}
+
+TEST_CASE("every class accepts T = 0 and B = 0, traced or not, in training or eval mode", "[modules]") {
+    attn::generator g;
+    g.manual_seed(5);
+    attn::self_attention_v1 v1(3, 4, g);
+    attn::self_attention_v2 v2(3, 4, true, g);
+    attn::causal_attention ca(3, 4, 6, 0.5, false, g);
+    attn::multi_head_attention_wrapper w(3, 4, 6, 0.5, 2, false, g);
+    attn::multi_head_attention mha(3, 4, 6, 0.5, 2, false, g);
+    for (bool training : {true, false})
+        for (bool traced : {false, true}) {
+            INFO("training " << training << ", traced " << traced);
+            for (attn::nn::tensor_module* m : std::initializer_list<attn::nn::tensor_module*>{&v1, &v2, &ca, &w, &mha}) m->train(training);
+            attn::trace tr;
+            attn::trace* t = traced ? &tr : nullptr;
+            REQUIRE(checks::shape_of(v1.forward(attn::tensor(attn::shape_t{0, 3}), t)) == attn::shape_t{0, 4});
+            REQUIRE(checks::shape_of(v2.forward(attn::tensor(attn::shape_t{0, 3}), t)) == attn::shape_t{0, 4});
+            REQUIRE(checks::shape_of(ca.forward(attn::tensor(attn::shape_t{0, 3}), t)) == attn::shape_t{0, 4});
+            REQUIRE(checks::shape_of(ca.forward(attn::tensor(attn::shape_t{2, 0, 3}), t)) == attn::shape_t{2, 0, 4});
+            REQUIRE(checks::shape_of(ca.forward(attn::tensor(attn::shape_t{0, 5, 3}), t)) == attn::shape_t{0, 5, 4});
+            REQUIRE(checks::shape_of(w.forward(attn::tensor(attn::shape_t{0, 3}), t)) == attn::shape_t{0, 8});
+            REQUIRE(checks::shape_of(w.forward(attn::tensor(attn::shape_t{2, 0, 3}), t)) == attn::shape_t{2, 0, 8});
+            REQUIRE(checks::shape_of(w.forward(attn::tensor(attn::shape_t{0, 5, 3}), t)) == attn::shape_t{0, 5, 8});
+            REQUIRE(checks::shape_of(mha.forward(attn::tensor(attn::shape_t{0, 3}), t)) == attn::shape_t{0, 4});
+            REQUIRE(checks::shape_of(mha.forward(attn::tensor(attn::shape_t{2, 0, 3}), t)) == attn::shape_t{2, 0, 4});
+            REQUIRE(checks::shape_of(mha.forward(attn::tensor(attn::shape_t{0, 5, 3}), t)) == attn::shape_t{0, 5, 4});
+        }
 }
