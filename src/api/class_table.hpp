@@ -19,6 +19,7 @@ enum class arg_kind {
     size,         // a positive integer (dIn, numHeads)
     probability,  // a number in [0, 1] (dropout)
     flag,         // a boolean, in the trailing options object (qkvBias)
+    config,       // the book's cfg dict (chapter 4): an object with the keys in class_spec::config
 };
 
 struct arg_spec {
@@ -30,7 +31,8 @@ struct arg_spec {
 // What the forward takes: a float tensor (every chapter-3 class) or token ids.
 enum class input_kind { floats, token_ids };
 
-// Constructor arguments by JS name, as the binding converted them (numbers as doubles).
+// Constructor arguments by JS name, as the binding converted them (numbers as doubles); a cfg's
+// keys by their own names ("emb_dim").
 struct arg_values {
     std::map<std::string, double> numbers;
     std::map<std::string, bool> flags;
@@ -44,7 +46,9 @@ struct class_spec {
     const char* section;    // where the book introduces it: "3.6.2"
     std::vector<arg_spec> args;     // positional constructor arguments
     std::vector<arg_spec> options;  // the trailing options object ({ qkvBias })
+    std::vector<arg_spec> config;   // the keys a cfg argument must have (the ones the class reads)
     input_kind input;
+    const char* input_arg;  // the forward's argument, as errors name it: "x", "ids", "idx"
     std::unique_ptr<nn::module> (*make)(const arg_values& args, generator& gen);
 };
 

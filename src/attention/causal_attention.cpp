@@ -31,7 +31,7 @@ qkv_attention causal_attention::layers() const {
 
 void causal_attention::forward_into(workspace& ws, const float* x, std::size_t batch, std::size_t tokens, tensor& out,
                                     const shape_t& out_shape, std::size_t col0, record_slot rec) const {
-    run_qkv_attention(ws, layers(), x, batch, tokens, out, out_shape, col0, rec, nullptr, nullptr);
+    run_qkv_attention(ws, layers(), x, batch, tokens, {&out, out_shape, col0, rec});
 }
 
 workspace causal_attention::plan(const shape_t& x, bool traced) const {

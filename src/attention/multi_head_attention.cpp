@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "core/errors.hpp"
 #include "core/validate.hpp"
 
 namespace attn {
@@ -85,12 +86,26 @@ qkv_attention multi_head_attention::layers() const {
             d_in_, d_out_, num_heads_, true, &dropout, &out_proj};
 }
 
-workspace multi_head_attention::plan(const shape_t& x, bool traced) const {
-    const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
+workspace multi_head_attention::plan(const shape_t& x, bool traced) const { return plan(x, traced, false); }
+
+workspace multi_head_attention::plan(const shape_t& x, bool traced, bool use_cache) const {
+    const auto dims = validate::input(class_name(), x, d_in_, true, use_cache ? 0 : context_length_);
+    std::size_t past = 0;
+    if (use_cache) {
+        if (!cache_.empty() && dims.batch != cache_.batch())
+            raise_range({class_name(), "x"}, "input x has a batch of ", dims.batch, ", the KV cache holds ",
+                        cache_.batch(), " sequences: reset the cache first");
+        past = cache_.length;
+        if (past + dims.tokens > context_length_)
+            raise_range({class_name(), "x"}, "the KV cache holds contextLength (", context_length_, ") tokens: ", past,
+                        " cached and ", dims.tokens, " new would exceed it");
+    }
     workspace ws(class_name());
     const shape_t out_shape = dims.output(d_out_);
+    if (use_cache && cache_.empty())
+        ws.plan("the KV cache", 2.0 * static_cast<double>(dims.batch) * context_length_ * d_out_);
     if (traced) {
-        attention_record::plan(ws, dims.batch, num_heads_, dims.tokens, dims.tokens, head_dim(), true);
+        attention_record::plan(ws, dims.batch, num_heads_, dims.tokens, past + dims.tokens, head_dim(), true);
         ws.plan("the projections", floats_of(out_shape));  // concat
     }
     plan_qkv_attention(ws, layers(), dims.batch, dims.tokens, traced);
@@ -98,20 +113,26 @@ workspace multi_head_attention::plan(const shape_t& x, bool traced) const {
     return ws;
 }
 
-tensor multi_head_attention::run(const tensor& x, trace* tr, tensor* owned) {
+tensor multi_head_attention::run(const tensor& x, trace* tr, tensor* owned, bool use_cache) {
     const shape_t s = to_shape(x.shape());
-    workspace ws = plan(s, tr != nullptr);
-    const auto dims = validate::input(class_name(), s, d_in_, true, context_length_);
+    workspace ws = plan(s, tr != nullptr, use_cache);
+    const auto dims = validate::input(class_name(), s, d_in_, true, 0);
     const shape_t out_shape = dims.output(d_out_);
+    if (use_cache && cache_.empty()) {
+        cache_.keys = ws.take("the KV cache", {dims.batch, context_length_, d_out_});
+        cache_.values = ws.take("the KV cache", {dims.batch, context_length_, d_out_});
+    }
+    const std::size_t past = use_cache ? cache_.length : 0;
     std::optional<attention_record> rec;
     tensor concat;
     if (tr) {
-        rec.emplace(ws, dims.batch, num_heads_, dims.tokens, dims.tokens, head_dim(), true);
+        rec.emplace(ws, dims.batch, num_heads_, dims.tokens, past + dims.tokens, head_dim(), true);
         concat = ws.take("the projections", {dims.batch, dims.tokens, d_out_});
     }
     tensor out;
-    run_qkv_attention(ws, layers(), x.data(), dims.batch, dims.tokens, out, out_shape, 0, {rec ? &*rec : nullptr, 0, 0},
-                      tr ? &concat : nullptr, owned);
+    run_qkv_attention(ws, layers(), x.data(), dims.batch, dims.tokens,
+                      {&out, out_shape, 0, {rec ? &*rec : nullptr, 0, 0}, tr ? &concat : nullptr, owned,
+                       use_cache ? &cache_ : nullptr});
     if (tr) {
         if (!dims.batched) concat.reshape({dims.tokens, d_out_});
         if (dims.batched) rec->move_into(*tr);
@@ -121,8 +142,10 @@ tensor multi_head_attention::run(const tensor& x, trace* tr, tensor* owned) {
     return out;
 }
 
-tensor multi_head_attention::forward(const tensor& x, trace* tr) { return run(x, tr, nullptr); }
+tensor multi_head_attention::forward(const tensor& x, trace* tr) { return run(x, tr, nullptr, false); }
 
-tensor multi_head_attention::forward_owned(tensor x) { return run(x, nullptr, &x); }
+tensor multi_head_attention::forward_owned(tensor x) { return run(x, nullptr, &x, false); }
+
+tensor multi_head_attention::forward_cached(const tensor& x, trace* tr) { return run(x, tr, nullptr, true); }
 
 }  // namespace attn

@@ -33,6 +33,15 @@ public:
     // (B, T, dIn) -> (B, T, dOut); trace per head (B, H, T, ·), plus `concat` (B, T, dOut)
     tensor forward(const tensor& x, trace* tr = nullptr) override;
     tensor forward_owned(tensor x) override;
+    // The book's forward(x, use_cache=True) (ch04/03_kv-cache): x's keys and values are appended
+    // to the cache, and its queries attend to every cached key up to their own position.
+    // x may have up to contextLength - cachedTokens() tokens; the trace's keys and values hold
+    // every cached token.
+    workspace plan(const shape_t& x, bool traced, bool use_cache) const;
+    tensor forward_cached(const tensor& x, trace* tr = nullptr);
+    void reset_cache() { cache_.reset(); }
+    std::size_t cached_tokens() const { return cache_.length; }
+    std::size_t cached_batch() const { return cache_.batch(); }
 
     std::size_t num_heads() const { return num_heads_; }
     std::size_t head_dim() const { return head_dim_; }
@@ -43,7 +52,8 @@ public:
     qkv_attention layers() const;
 
 private:
-    tensor run(const tensor& x, trace* tr, tensor* owned);
+    tensor run(const tensor& x, trace* tr, tensor* owned, bool use_cache);
+    kv_cache cache_;
 
     // First: the layers below are built from them, once they are checked.
     std::size_t d_in_, d_out_, context_length_, num_heads_;

@@ -21,17 +21,38 @@ struct qkv_attention {
     const nn::linear* out_proj;   // null: none
 };
 
+// The book's KV cache (ch04/03_kv-cache) of one attention layer: the keys and values of the tokens
+// seen so far, per sequence, up to `capacity` (the layer's contextLength) tokens.
+struct kv_cache {
+    tensor keys, values;  // (B, capacity, dOut) each, allocated by the first cached call
+    std::size_t length = 0;  // tokens cached per sequence
+
+    bool empty() const { return keys.dimension() == 0; }
+    std::size_t batch() const { return empty() ? 0 : keys.shape()[0]; }
+    std::size_t capacity() const { return empty() ? 0 : keys.shape()[1]; }
+    void reset() { *this = kv_cache(); }
+};
+
+// Where run_qkv_attention writes, and what it reads besides x.
+struct qkv_io {
+    tensor* out;        // (..., width); allocated as out_shape when it is a default tensor (rank 0)
+    shape_t out_shape;
+    std::size_t col0 = 0;      // the result goes to columns [col0, col0 + dOut) of out's rows
+    record_slot rec;           // the attention's intermediates, for a trace
+    tensor* concat = nullptr;  // (B, T, dOut): the heads' merged context before out_proj
+    tensor* owned = nullptr;   // x's own tensor, released once the last projection has read it
+    kv_cache* cache = nullptr; // keys and values are appended to it, and attention reads them all
+};
+
 // Plans what run_qkv_attention holds besides its output and a record: the (T, 3·dOut) buffer
 // and the attention's scratch (nothing for an empty batch).
 void plan_qkv_attention(workspace& ws, const qkv_attention& a, std::size_t batch, std::size_t tokens, bool recording);
 
-// x: (B, T, dIn) contiguous. Writes the (B·T, dOut) result into the columns [col0, col0 + dOut)
-// of out's rows (out: (..., width)); an empty `out` is allocated as `out_shape` once x's last
-// projection is done (a default tensor, rank 0, counts as empty), after `owned` (x's own tensor, when the caller hands it over) has been
-// released, so a long input and the output need not coexist. With `rec`, records the attention's
-// intermediates; with `concat` ((B, T, dOut)), the heads' merged context before out_proj.
+// x: (B, T, dIn) contiguous. An unallocated output is allocated once x's first projection is done
+// (after `owned` is released when B = 1), so a long input and the output need not coexist. With a
+// cache (allocated, holding `length` tokens, room for T more), query t of a sequence is at position
+// length + t and attends to every cached key up to it.
 void run_qkv_attention(workspace& ws, const qkv_attention& a, const float* x, std::size_t batch, std::size_t tokens,
-                       tensor& out, const shape_t& out_shape, std::size_t col0, record_slot rec, tensor* concat,
-                       tensor* owned);
+                       const qkv_io& io);
 
 }  // namespace attn

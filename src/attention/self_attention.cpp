@@ -34,7 +34,7 @@ tensor forward_single_head(const char* cls, const qkv_attention& a, const tensor
     std::optional<attention_record> rec;
     if (tr) rec.emplace(ws, 1, 1, t, t, a.d_out, false);
     tensor out;
-    run_qkv_attention(ws, a, x.data(), 1, t, out, {t, a.d_out}, 0, {rec ? &*rec : nullptr, 0, 0}, nullptr, nullptr);
+    run_qkv_attention(ws, a, x.data(), 1, t, {&out, {t, a.d_out}, 0, {rec ? &*rec : nullptr, 0, 0}});
     if (tr) rec->move_into(*tr, {0, 1});  // (1, 1, T, ·) -> (T, ·)
     return out;
 }

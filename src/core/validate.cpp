@@ -74,6 +74,27 @@ input_dims input(const char* cls, const shape_t& s, std::size_t d_in, bool batch
     return d;
 }
 
+token_ids ids(const char* cls, const char* arg, const double* values, const shape_t& shape, std::size_t vocab) {
+    token_ids out{shape, {}};
+    const std::size_t n = checked_numel(shape, cls);
+    out.data.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double v = values[i];
+        if (v >= 0 && v < static_cast<double>(vocab) && v == std::floor(v)) {
+            out.data[i] = static_cast<std::int32_t>(v);
+            continue;
+        }
+        std::string at;  // ids[1][3]: the position in the nested array
+        for (std::size_t axis = shape.size(), rest = i; axis-- > 0;) {
+            at = "[" + std::to_string(rest % shape[axis]) + "]" + at;
+            rest /= shape[axis];
+        }
+        raise_range({cls, arg}, arg, at, " (", js_number{v}, ") is out of range: expected an integer in [0, ", vocab,
+                    ")");
+    }
+    return out;
+}
+
 void mask_buffer(const char* cls, const std::string& key, const tensor& mask, std::size_t n) {
     const shape_t s = to_shape(mask.shape());
     if (s != shape_t{n, n})

@@ -45,6 +45,11 @@ struct input_dims {
 };
 input_dims input(const char* cls, const shape_t& x, std::size_t d_in, bool batched, std::size_t context_length);
 
+// Token ids from JavaScript (doubles, so 2.5 and 1e20 arrive as they are): each an integer in
+// [0, vocab); the error names the position ("Embedding: ids[1][3] (50257) is out of range:
+// expected an integer in [0, 50257)") with argument `arg`.
+token_ids ids(const char* cls, const char* arg, const double* values, const shape_t& shape, std::size_t vocab);
+
 // A "mask" buffer passed to loadStateDict: (n, n) and equal to triu(ones, 1).
 void mask_buffer(const char* cls, const std::string& key, const tensor& mask, std::size_t n);
 

@@ -64,8 +64,11 @@ export interface MultiHeadTrace extends CausalTrace {
   concat: Tensor;
 }
 
-/** nn.Dropout has no intermediates: its trace is empty. */
-export type DropoutTrace = Record<string, never>;
+/** nn.Dropout's trace: the mask it drew. */
+export interface DropoutTrace {
+  /** x's shape: 1 where a value was kept, 0 where it was zeroed (all 1 in eval mode or with p = 0) */
+  dropoutMask: Tensor;
+}
 
 export interface TracedResult<T extends object = Trace> {
   output: Tensor;

@@ -114,26 +114,54 @@ struct Output {
   const float* tail;
 };
 
+// One MR x 8 tile of C at cp (row stride ldy), of which mr rows and nr columns are real: the
+// micro-kernel on C itself when the tile is whole, else on a scratch copy whose real part is
+// written back.
+template <int MR>
+ATTN_INLINE void run_tile(int kc, const float* ap, const float* bp, float* cp, int ldy, int mr, int nr, Init init,
+                          const float* bb) {
+  if (mr == MR && nr == kNR) {
+    gemm_ukernel<MR>(kc, ap, bp, cp, ldy, init, bb);
+    return;
+  }
+  alignas(16) float tile[MR * kNR];
+  if (init == Init::kAccumulate) {
+    for (int r = 0; r < MR; ++r)
+      for (int j = 0; j < kNR; ++j) tile[r * kNR + j] = (r < mr && j < nr) ? cp[std::size_t(r) * ldy + j] : 0.0f;
+  }
+  gemm_ukernel<MR>(kc, ap, bp, tile, kNR, init, bb);
+  for (int r = 0; r < mr; ++r)
+    for (int j = 0; j < nr; ++j) cp[std::size_t(r) * ldy + j] = tile[r * kNR + j];
+}
+
+// The depth of K's slices: equal-ish slices of at most kKCMax (1536 -> 2 x 768, not 1024 + 512).
+int kc_step_of(int k) {
+  const int k_slices = (k + kKCMax - 1) / kKCMax;
+  return (k + k_slices - 1) / k_slices;
+}
+
+// Panel p of an output over the K slice starting at k0, and the bias it starts from (padded to
+// 8 in bias_pad for the last, narrower panel).
+ATTN_INLINE const float* panel(const Output& out, int p, int k, int k0) {
+  return out.tail && p == num_panels(out.n) - 1 ? out.tail + std::size_t(k0) * kNR
+                                                : out.panels + (std::size_t(p) * k + k0) * kNR;
+}
+ATTN_INLINE const float* panel_bias(const Output& out, int j0, int nr, Init init, float* bias_pad) {
+  if (init != Init::kBias) return nullptr;
+  if (nr == kNR) return out.bias + j0;
+  for (int j = 0; j < kNR; ++j) bias_pad[j] = j < nr ? out.bias[j0 + j] : 0.0f;
+  return bias_pad;
+}
+
 // y_o(M, n_o) = X(M, K) · W_oᵀ + bias_o for every output o. Each block of X is packed once and
 // swept by the panels of every output, so [W_query; W_key; W_value] cost one pass over X; every
 // element is computed exactly as in a call with that output alone (the order of its sum depends
 // only on K's slicing).
 void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int count) {
-  if (m <= 0) return;
-  if (k <= 0) {
-    for (int o = 0; o < count; ++o)
-      for (int i = 0; i < m; ++i)
-        for (int j = 0; j < outs[o].n; ++j) outs[o].y[std::size_t(i) * outs[o].ldy + j] = outs[o].bias ? outs[o].bias[j] : 0.0f;
-    return;
-  }
-  // Split K into equal-ish slices of at most kKCMax (e.g. 1536 -> 2 x 768, not 1024 + 512).
-  const int k_slices = (k + kKCMax - 1) / kKCMax;
-  const int kc_step = (k + k_slices - 1) / k_slices;
+  const int kc_step = kc_step_of(k);
   const int mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
   // Uninitialised: pack_a writes every element it later reads.
   const std::unique_ptr<float[]> apack(new float[std::size_t(mc_max) * std::size_t(std::min(k, kc_step))]);
-
-  alignas(16) float tile[kMR * kNR];
   alignas(16) float bias_pad[kNR];
 
   for (int k0 = 0; k0 < k; k0 += kc_step) {
@@ -143,43 +171,53 @@ void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int 
       pack_a(mc, kc, x + std::size_t(m0) * ldx + k0, ldx, apack.get());
       for (int o = 0; o < count; ++o) {
         const Output& out = outs[o];
-        const int n = out.n, ldy = out.ldy;
         const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
-        for (int p = 0; p < num_panels(n); ++p) {
-          const int j0 = p * kNR;
-          const int nr = std::min(kNR, n - j0);
-          const float* bp = out.tail && p == num_panels(n) - 1 ? out.tail + std::size_t(k0) * kNR
-                                                                : out.panels + (std::size_t(p) * k + k0) * kNR;
-          const float* bb = nullptr;
-          if (init == Init::kBias) {
-            if (nr == kNR) {
-              bb = out.bias + j0;
-            } else {
-              for (int j = 0; j < kNR; ++j) bias_pad[j] = j < nr ? out.bias[j0 + j] : 0.0f;
-              bb = bias_pad;
-            }
-          }
-          for (int i0 = 0; i0 < mc; i0 += kMR) {
-            const int mr = std::min(kMR, mc - i0);
-            const float* ap = apack.get() + std::size_t(i0) * kc;
-            float* cp = out.y + std::size_t(m0 + i0) * ldy + j0;
-            if (mr == kMR && nr == kNR) {
-              gemm_ukernel<kMR>(kc, ap, bp, cp, ldy, init, bb);
-            } else {  // edge tile: run the full tile on a scratch copy, write back the valid part
-              if (init == Init::kAccumulate) {
-                for (int r = 0; r < kMR; ++r)
-                  for (int j = 0; j < kNR; ++j)
-                    tile[r * kNR + j] = (r < mr && j < nr) ? cp[std::size_t(r) * ldy + j] : 0.0f;
-              }
-              gemm_ukernel<kMR>(kc, ap, bp, tile, kNR, init, bb);
-              for (int r = 0; r < mr; ++r)
-                for (int j = 0; j < nr; ++j) cp[std::size_t(r) * ldy + j] = tile[r * kNR + j];
-            }
-          }
+        for (int p = 0; p < num_panels(out.n); ++p) {
+          const int j0 = p * kNR, nr = std::min(kNR, out.n - j0);
+          const float* bp = panel(out, p, k, k0);
+          const float* bb = panel_bias(out, j0, nr, init, bias_pad);
+          for (int i0 = 0; i0 < mc; i0 += kMR)
+            run_tile<kMR>(kc, apack.get() + std::size_t(i0) * kc, bp, out.y + std::size_t(m0 + i0) * out.ldy + j0,
+                          out.ldy, std::min(kMR, mc - i0), nr, init, bb);
         }
       }
     }
   }
+}
+
+// The same for fewer rows than the micro-tile (decoding one token): each row through a 1 x 8
+// micro-kernel that reads x as it is, with no packing and no padded rows. Per element it does
+// the same operations in the same order as the MR x 8 tiles, so the results are the same bits.
+void gemm_few_rows(int m, int k, const float* x, int ldx, const Output* outs, int count) {
+  const int kc_step = kc_step_of(k);
+  alignas(16) float bias_pad[kNR];
+  for (int k0 = 0; k0 < k; k0 += kc_step) {
+    const int kc = std::min(kc_step, k - k0);
+    for (int o = 0; o < count; ++o) {
+      const Output& out = outs[o];
+      const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
+      for (int p = 0; p < num_panels(out.n); ++p) {
+        const int j0 = p * kNR, nr = std::min(kNR, out.n - j0);
+        const float* bp = panel(out, p, k, k0);
+        const float* bb = panel_bias(out, j0, nr, init, bias_pad);
+        for (int i = 0; i < m; ++i)
+          run_tile<1>(kc, x + std::size_t(i) * ldx + k0, bp, out.y + std::size_t(i) * out.ldy + j0, out.ldy, 1, nr,
+                      init, bb);
+      }
+    }
+  }
+}
+
+void gemm(int m, int k, const float* x, int ldx, const Output* outs, int count) {
+  if (m <= 0) return;
+  if (k <= 0) {
+    for (int o = 0; o < count; ++o)
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < outs[o].n; ++j) outs[o].y[std::size_t(i) * outs[o].ldy + j] = outs[o].bias ? outs[o].bias[j] : 0.0f;
+    return;
+  }
+  if (m < kMR) gemm_few_rows(m, k, x, ldx, outs, count);
+  else gemm_packed(m, k, x, ldx, outs, count);
 }
 
 }  // namespace
@@ -222,7 +260,7 @@ void f32_gemm(int m, const float* x, int ldx, const GemmOutput* outs, int count)
     }
     list[o] = {w.panels.data(), w.n, outs[o].bias, outs[o].y, outs[o].ldy, r ? tails[o].data() : nullptr};
   }
-  gemm_packed(m, outs[0].w->k, x, ldx, list, count);
+  gemm(m, outs[0].w->k, x, ldx, list, count);
 }
 
 void f32_gemm(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy) {
@@ -251,7 +289,7 @@ void f32_matmul(int m, int n, int k, const float* a, int lda, const float* b, in
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/1, /*depth_stride=*/ldb) : std::vector<float>();
   const Output out{panels.data(), n, nullptr, c, ldc, nullptr};
-  gemm_packed(m, k, a, lda, &out, 1);
+  gemm(m, k, a, lda, &out, 1);
 }
 
 void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
@@ -268,7 +306,7 @@ void f32_matmul_nt(int m, int n, int k, const float* a, int lda, const float* b,
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/ldb, /*depth_stride=*/1) : std::vector<float>();
   const Output out{panels.data(), n, nullptr, c, ldc, nullptr};
-  gemm_packed(m, k, a, lda, &out, 1);
+  gemm(m, k, a, lda, &out, 1);
 }
 
 void f32_matmul_nt_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "kernels/dropout.hpp"
+#include "kernels/gelu.hpp"
+#include "kernels/layernorm.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/softmax.hpp"
 
@@ -68,16 +70,32 @@ void matmul_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std:
       static_cast<int>(ldb), c, static_cast<int>(ldc));
 }
 
+void layer_norm(std::size_t rows, std::size_t n, const float* x, std::size_t ldx, const float* scale,
+                const float* shift, float eps, float* y, std::size_t ldy) {
+    const auto f = g_path == kernel_path::fast ? kernels::f32_layernorm : kernels::f32_layernorm_ref;
+    f(static_cast<int>(rows), static_cast<int>(n), x, static_cast<int>(ldx), scale, shift, eps, y, static_cast<int>(ldy));
+}
+
+void gelu(std::size_t n, const float* x, float* y) {
+    const auto f = g_path == kernel_path::fast ? kernels::f32_gelu : kernels::f32_gelu_ref;
+    f(static_cast<int>(n), x, y);
+}
+
 void dropout(std::size_t n, const float* x, double p, bool training, generator& gen, float* y, float* mask) {
     if (!dropout_active(p, training)) {
         if (y != x) std::copy(x, x + n, y);
-        std::fill(mask, mask + n, 1.0f);
+        if (mask) std::fill(mask, mask + n, 1.0f);
         return;
     }
     if (p == 1.0) {
         for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * 0.0f;
-        std::fill(mask, mask + n, 0.0f);
+        if (mask) std::fill(mask, mask + n, 0.0f);
         return;
+    }
+    std::vector<float> own;  // the mask, when the caller does not keep it
+    if (!mask) {
+        own.resize(n);
+        mask = own.data();
     }
     gen.bernoulli_(mask, n, 1.0 - p);
     const auto f = g_path == kernel_path::fast ? kernels::f32_dropout : kernels::f32_dropout_ref;

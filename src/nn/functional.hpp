@@ -37,10 +37,17 @@ void matmul(std::size_t m, std::size_t n, std::size_t k, const float* a, std::si
 void matmul_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, const float* b,
                std::size_t ldb, float* c, std::size_t ldc);
 
-// nn.Dropout over n floats, writing y (may be x) and mask (1 where kept, 0 where zeroed). In eval
-// mode or with p = 0: y = x and the mask is all 1, nothing drawn. p = 1: y = x·0, mask 0, nothing
-// drawn (ATen multiplies by a zero scalar). Otherwise a bernoulli(1 - p) mask from `gen` in element
-// order, and y = x · (mask / (1 - p)).
+// The book's LayerNorm over rows of n: x (rows, n) stride ldx -> y stride ldy (y may be x).
+void layer_norm(std::size_t rows, std::size_t n, const float* x, std::size_t ldx, const float* scale,
+                const float* shift, float eps, float* y, std::size_t ldy);
+
+// The book's GELU (tanh approximation) over n floats; y may be x.
+void gelu(std::size_t n, const float* x, float* y);
+
+// nn.Dropout over n floats, writing y (may be x) and mask (1 where kept, 0 where zeroed; may be
+// null when the caller does not need it). In eval mode or with p = 0: y = x and the mask is all 1,
+// nothing drawn. p = 1: y = x·0, mask 0, nothing drawn (ATen multiplies by a zero scalar).
+// Otherwise a bernoulli(1 - p) mask from `gen` in element order, and y = x · (mask / (1 - p)).
 void dropout(std::size_t n, const float* x, double p, bool training, generator& gen, float* y, float* mask);
 
 // Whether dropout(p, training) draws (or zeroes): the condition under which a forward must keep

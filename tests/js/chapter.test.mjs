@@ -132,9 +132,14 @@ test('3.5.2: Dropout(0.5) under seed 123: the mask on ones and on the causal wei
     if (ones[i] === 0) assert.equal(v, 0, `dropout_weights[${i}] must be dropped`);
     else assert.equal(v, Math.fround(weights.data[i] * 2), `dropout_weights[${i}] must be 2·w`);
   });
+  // The traced forward draws the same mask and returns it: 1 where the book's ones stayed (as 2).
+  attn.manualSeed(123);
+  const { trace } = dropout.forward(attn.ones([6, 6]), { trace: true });
+  assert.deepEqual(Array.from(trace.dropoutMask.data), Array.from(ones, (v) => v / 2), 'trace.dropoutMask');
   // eval(): the identity, no draws.
   dropout.eval();
   assertExact(dropout.forward(weights), { shape: [6, 6], data: Array.from(weights.data) }, 'Dropout in eval mode');
+  assert.ok(dropout.forward(weights, { trace: true }).trace.dropoutMask.data.every((v) => v === 1), 'eval: a mask of ones');
   dropout.free();
 });
 

@@ -138,12 +138,13 @@ const json& load(const std::string& name) {
     auto it = cache.find(name);
     if (it != cache.end()) return *it->second;
     const std::string path = std::string(ATTN_FIXTURES_DIR) + "/" + name;
-    const std::string regenerate = "regenerate with: /usr/bin/python3 tests/fixtures/make_fixtures.py";
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("fixture " + path + " is missing; " + regenerate);
+    if (!in) throw std::runtime_error("fixture " + path + " is missing; regenerate it with its tests/fixtures script");
     std::stringstream buf;
     buf << in.rdbuf();
     auto doc = std::make_unique<json>(parse(buf.str()));
+    const std::string regenerate =
+        "regenerate with: " + (doc->has("generated_by") ? (*doc)["generated_by"].str : std::string("its script"));
     const int got = doc->has("version") ? static_cast<int>((*doc)["version"].num) : -1;
     if (got != version)
         throw std::runtime_error("fixture " + path + " has version " + std::to_string(got) + ", the tests expect " +
@@ -162,6 +163,12 @@ attn::tensor to_tensor(const json& t) {
     const auto& data = t["data"].arr;
     if (data.size() != out.size()) throw std::runtime_error("fixture: tensor data does not match its shape");
     for (std::size_t i = 0; i < data.size(); ++i) out.data()[i] = static_cast<float>(to_number(data[i]));
+    return out;
+}
+
+attn::token_ids to_ids(const json& t) {
+    attn::token_ids out{to_shape(t["shape"]), {}};
+    for (const auto& v : t["data"].arr) out.data.push_back(static_cast<std::int32_t>(v.num));
     return out;
 }
 

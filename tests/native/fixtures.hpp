@@ -40,6 +40,7 @@ json parse(const std::string& text);
 const json& load(const std::string& name);
 
 attn::tensor to_tensor(const json& t);          // {"shape": [...], "data": [...]}
+attn::token_ids to_ids(const json& t);          // the same, integer data
 std::uint64_t to_seed(const json& decimal);     // "-123" -> two's complement, "18446744073709551615"
 attn::shape_t to_shape(const json& arr);
 

@@ -261,6 +261,53 @@ TEST_CASE("f32_gemm with a bias equals f32_gemm without it plus the bias", "[ker
   }
 }
 
+TEST_CASE("f32_gemm gives each row the same bits whatever the other rows and outputs of the call", "[kernels]") {
+  // Rows below the 4-row micro-tile (decoding one token) run a 1x8 kernel on x as it is; every
+  // output of a multi-output call is computed as alone. Both must not change any bit.
+  for (int n : {1, 7, 8, 13, 64}) {
+    for (int k : {1, 5, 64, 1100}) {
+      const int m = 9;
+      const auto x = random_vec(std::size_t(m) * k, std::uint32_t(n * 131 + k)), w = random_vec(std::size_t(n) * k, 3);
+      const auto b = random_vec(std::size_t(n), 4);
+      const PackedWeights pw = f32_gemm_pack(w.data(), n, k);
+      std::vector<float> all(std::size_t(m) * n);
+      f32_gemm(m, x.data(), k, pw, b.data(), all.data(), n);
+      for (int rows : {1, 2, 3}) {
+        std::vector<float> few(std::size_t(rows) * n);
+        f32_gemm(rows, x.data() + std::size_t(m - rows) * k, k, pw, b.data(), few.data(), n);
+        INFO("n=" << n << " k=" << k << " rows=" << rows);
+        CHECK(std::memcmp(few.data(), all.data() + std::size_t(m - rows) * n, few.size() * sizeof(float)) == 0);
+      }
+      // Two outputs in one call, side by side in y: each as in its own call.
+      const PackedWeights pw2 = f32_gemm_pack(random_vec(std::size_t(n) * k, 5).data(), n, k);
+      std::vector<float> both(std::size_t(m) * 2 * n), second(std::size_t(m) * n);
+      const GemmOutput outs[2] = {{&pw, b.data(), both.data(), 2 * n}, {&pw2, nullptr, both.data() + n, 2 * n}};
+      f32_gemm(m, x.data(), k, outs, 2);
+      f32_gemm(m, x.data(), k, pw2, nullptr, second.data(), n);
+      for (int i = 0; i < m; ++i) {
+        CHECK(std::memcmp(both.data() + std::size_t(i) * 2 * n, all.data() + std::size_t(i) * n, n * sizeof(float)) == 0);
+        CHECK(std::memcmp(both.data() + std::size_t(i) * 2 * n + n, second.data() + std::size_t(i) * n, n * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("packed weights hold exactly N·K floats and read back as W, plain or transposed", "[kernels]") {
+  for (int n : {1, 3, 8, 9, 17}) {
+    const int k = 5;
+    const auto w = random_vec(std::size_t(n) * k, std::uint32_t(n));
+    const PackedWeights pw = f32_gemm_pack(w.data(), n, k);
+    CHECK(pw.panels.size() == std::size_t(n) * k);
+    std::vector<float> back(w.size()), wt(w.size());
+    f32_gemm_unpack(pw, back.data());
+    CHECK(back == w);
+    for (int j = 0; j < n; ++j)
+      for (int kk = 0; kk < k; ++kk) wt[std::size_t(kk) * n + j] = w[std::size_t(j) * k + kk];
+    f32_gemm_unpack(f32_gemm_pack_transposed(wt.data(), k, n), back.data());
+    CHECK(back == w);
+  }
+}
+
 TEST_CASE("f32_gemm handles the cache-blocking edges: m past MC, k split into KC slices, wide n", "[kernels]") {
   run_gemm_case({130, 70, 1100, 1100, 1100, 75, true}, 11);   // k > KC: two K slices, accumulate path
   run_gemm_case({67, 9, 2051, 2060, 2051, 9, false}, 12);     // three K slices, odd remainders

@@ -48,7 +48,7 @@ attn.softmax(x, '0');
 attn.trilOnes(6);
 // @ts-expect-error simplifiedSelfAttention's trace has no masked step
 attn.simplifiedSelfAttention([[1, 2]], { trace: true }).trace.masked;
-// @ts-expect-error the Dropout trace is empty
+// @ts-expect-error the Dropout trace holds only its mask
 new attn.Dropout(0.5).forward([1], { trace: true }).trace.weights.shape;
 // @ts-expect-error loadStateDict takes an object of tensors
 mha.loadStateDict([1, 2, 3]);
