@@ -46,7 +46,7 @@ test('all tensors as JSON: every value is the module\'s, exactly', async () => {
   assertSameTensor(json.tensors.output, state.output, 'output');
   assert.ok(json.tensors['trace.masked'].data.includes('-Infinity'), 'the mask is written as "-Infinity"');
   // ... and they are what the module computes on its own from the same inputs and settings.
-  const direct = await computeDirect(page, { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0.5, 2, { qkvBias: false }], inputs: state.state.inputs, batched: true, training: true });
+  const direct = await computeDirect(page, { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0.5, 2, { qkvBias: false }], inputs: state.state.x, batched: true, training: true });
   assert.deepEqual(json.tensors.output.data.map(f32), direct);
 });
 

@@ -47,7 +47,7 @@ export async function setup() {
     page.on('requestfailed', (r) => page.problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
     page.on('request', (r) => page.requests.push(r.url()));
     await page.goto(`${origin}/${hash ? `#${hash}` : ''}`);
-    if (wait) await page.waitForSelector('html[data-ready="true"]', { timeout: 15_000 });
+    if (wait) await ready(page);
     return page;
   }
 
@@ -58,29 +58,46 @@ export async function setup() {
   return { server, browser, origin, open, close };
 }
 
-/** The page's current state and tensors, as plain data. */
+/**
+ * Waits for the first view, then gives the test a handle on the page's store and wasm module in
+ * `window.__test` (the page itself puts nothing on window: the test imports the page's entry
+ * module, app.js, which exports its store, and the package, whose init() returns the instance
+ * the page loaded). On a page without that store (an older page) __test.store is undefined.
+ */
+export async function ready(page) {
+  await page.waitForSelector('html[data-ready="true"]', { timeout: 15_000 });
+  await page.evaluate(async () => {
+    const app = await import('/app.js');
+    const { init } = await import('/dist/index.js');
+    window.__test = { store: app.store, attn: await init() };
+  });
+}
+
+/** The page's current state and tensors, as plain data (seeds as text: they may be BigInts). */
 export function pageState(page) {
   return page.evaluate(() => {
-    const r = window.__app.result;
+    const { store } = window.__test;
+    const r = store.result;
     const plain = (t) => ({ shape: t.shape, data: Array.from(t.data, (v) => (Number.isFinite(v) ? v : String(v))) });
     return {
-      state: window.__app.state,
+      state: { ...store.state, seed: String(store.state.seed) },
       output: plain(r.output),
       trace: Object.fromEntries(Object.entries(r.trace).map(([k, t]) => [k, plain(t)])),
       stateDict: Object.fromEntries(Object.entries(r.stateDict).map(([k, t]) => [k, plain(t)])),
+      stones: r.stones ? Object.fromEntries(['unmasked', 'tril', 'renormalized', 'dropoutOnes'].map((k) => [k, plain(r.stones[k])])) : null,
     };
   });
 }
 
 /**
- * Runs a module independently of the page, with the page's own wasm module (window.__attn):
+ * Runs a module independently of the page, with the page's own wasm module:
  * { cls, seed, args, inputs, batched, training } -> the output's data. The page shows a traced
  * forward pass (every intermediate), so this one is traced too (`fast: true` for the plain
  * forward(x), whose fused kernels may round differently in the last bit).
  */
 export function computeDirect(page, spec) {
   return page.evaluate(({ cls, seed, args, inputs, batched, training, fast }) => {
-    const attn = window.__attn;
+    const { attn } = window.__test;
     const opts = fast ? {} : { trace: true };
     const out = (r) => Array.from((fast ? r : r.output).data);
     if (cls === 'simplified') return out(attn.simplifiedSelfAttention(inputs, opts));
