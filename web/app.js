@@ -30,6 +30,7 @@ const page = {
   reference: undefined, // the book's printed values (undefined: loading, false: unavailable)
   theme: null, // colours read from the CSS custom properties
   hash: '', // the hash the page last wrote
+  hashTimer: 0,
 };
 
 /** Follow row i (or stop): a cell follows its row; a chip, a label or the keyboard toggles it. */
@@ -125,11 +126,15 @@ function renderPipeline() {
   page.pipeline.render(store.state, store.result, { theme: page.theme });
 }
 
+/** The link follows the view, a moment after the last change (typing a value writes it once). */
 function saveHash() {
-  const hash = encodeHash(store.state, PARAMS, inPlay);
-  if (hash === page.hash) return;
-  page.hash = hash;
-  history.replaceState(null, '', hash);
+  clearTimeout(page.hashTimer);
+  page.hashTimer = setTimeout(() => {
+    const hash = encodeHash(store.state, PARAMS, inPlay);
+    if (hash === page.hash) return;
+    page.hash = hash;
+    history.replaceState(null, '', hash);
+  }, 120);
 }
 
 const VIEW_REDRAW = PARAMS.filter((p) => p.scope === 'view' && p.name !== 'row').map((p) => p.name);

@@ -68,7 +68,7 @@ async function setTokens(page, n) {
   await page.locator('#paste summary').click();
   await page.fill('#paste-text', rows);
   await page.click('#paste-apply');
-  await page.waitForFunction((k) => window.__app.state.tokens.length === k, n);
+  await page.waitForFunction((k) => window.__test.store.state.tokens.length === k, n);
 }
 
 test('recompute and redraw 64 tokens within one animation frame', async (t) => {
@@ -87,7 +87,7 @@ test('recompute and redraw 64 tokens within one animation frame', async (t) => {
         const t0 = performance.now();
         input.dispatchEvent(new Event('input', { bubbles: true }));
         times.push(performance.now() - t0);
-        compute.push(window.__app.timings.compute.at(-1));
+        compute.push(window.__test.store.ms.compute);
         await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
       }
       const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -16,6 +16,7 @@ export function mountEmbeddings({ store, attn }) {
   let values = null; // the numbers of the table's cells that parse (a working copy of x)
   const cellErrors = new Map(); // "i,j" -> InputError of a cell that does not parse
   let active = [0, 1]; // [row, column] of the cell that has the tab stop
+  let typing = false; // the change comes from the table itself: its cells already show it
 
   /** New values from the wasm module's generator (seeded by the row count: reproducible), 2 decimals like the book's. */
   function freshValues(n, seed) {
@@ -98,7 +99,7 @@ export function mountEmbeddings({ store, attn }) {
     if (t.classList.contains('tok')) {
       const tokens = d.tokens.slice();
       tokens[i] = cleanToken(t.value, i);
-      store.set({ tokens });
+      fromTable({ tokens });
       return;
     }
     if (!t.classList.contains('num')) return;
@@ -117,8 +118,16 @@ export function mountEmbeddings({ store, attn }) {
       store.reject('x', cellErrors.values().next().value);
       return;
     }
-    store.set({ x: values.map((r) => r.slice()) });
-    shown = store.draft.x; // the table already shows it
+    fromTable({ x: values.map((r) => r.slice()) });
+  }
+
+  function fromTable(patch) {
+    typing = true;
+    try {
+      store.set(patch);
+    } finally {
+      typing = false;
+    }
   }
 
   /** A change of the table's shape or contents, through the store; a refusal leaves a message. */
@@ -199,9 +208,10 @@ export function mountEmbeddings({ store, attn }) {
   return {
     render() {
       const d = store.draft;
-      if (d.x !== shown) build(d);
+      if (typing) shown = d.x; // the cells show what was just typed
+      else if (d.x !== shown) build(d);
       else {
-        // Same values: the token names may have changed (labels), and the followed row.
+        // Same values: the token names may have changed elsewhere (a link).
         for (const input of tbody.querySelectorAll('input.tok')) {
           const i = Number(input.dataset.i);
           if (document.activeElement !== input && input.value !== d.tokens[i]) input.value = d.tokens[i];

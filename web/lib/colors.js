@@ -49,12 +49,35 @@ function robustTop(values, n) {
   let max = 0;
   for (let i = 0; i < n; i++) if (values[i] > max) max = values[i];
   if (k === 0) return { top: max, clipped: 0 };
-  const sorted = values.subarray(0, n).slice().sort();
-  const top = sorted[n - 1 - k];
+  const top = nth(values.subarray(0, n), n - 1 - k);
   if (!(top > 0)) return { top: max, clipped: 0 };
   let clipped = 0;
-  for (let i = n - 1; i >= 0 && sorted[i] > top; i--) clipped++;
+  for (let i = 0; i < n; i++) if (values[i] > top) clipped++;
   return { top, clipped };
+}
+
+/** The r-th smallest value of a (0-based), by quickselect: reorders a, O(n) on average. */
+function nth(a, r) {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return a[r];
+  }
+  return a[r];
 }
 
 /**

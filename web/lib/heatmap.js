@@ -19,6 +19,8 @@ const PANEL_GAP = 14; // px between panels on a line
 const LINE_GAP = 10; // px between lines of panels
 const TITLE_H = 18; // px for a panel's title ("head 0") when there are several panels
 const MIN_PANEL_CELL = 4; // px: narrower cells wrap the panels onto another line
+const [VALUE, MASKED, DROPPED, NAN] = [0, 1, 2, 3];
+const KINDS = ['value', 'masked', 'dropped', 'nan'];
 
 const measureCtx = document.createElement('canvas').getContext('2d');
 const widthCache = new Map();
@@ -144,20 +146,24 @@ export class Heatmap {
 
   /** Kind of cell k of panel p: 'masked' (−∞), 'dropped' (dropout's mask is 0), 'nan' or 'value'. */
   cellKind(p, k) {
-    const panel = this.view.panels[p];
-    const v = panel.data[k];
-    if (panel.dropMask && panel.dropMask[k] === 0) return 'dropped';
-    if (v === -Infinity) return 'masked';
-    if (Number.isNaN(v)) return 'nan';
-    return 'value';
+    return KINDS[this.kinds[p][k]];
   }
 
-  /** One pixel per cell, in the scale's colours; drawn scaled up without smoothing. */
+  /** One pixel per cell, in the scale's colours; drawn scaled up without smoothing. Also sorts the cells into kinds. */
   paintBitmaps() {
     const { panels, rows, cols, scale } = this.view;
     const theme = this.theme;
-    const special = { masked: theme.maskRgb, dropped: theme.maskRgb, nan: theme.nanRgb };
+    const special = [null, theme.maskRgb, theme.maskRgb, theme.nanRgb];
     const { lut } = scale;
+    this.kinds = panels.map((panel) => {
+      const kinds = new Uint8Array(rows * cols); // KINDS' index of each cell
+      const { data, dropMask } = panel;
+      for (let k = 0; k < kinds.length; k++) {
+        const v = data[k];
+        kinds[k] = dropMask && dropMask[k] === 0 ? DROPPED : v === -Infinity ? MASKED : Number.isNaN(v) ? NAN : VALUE;
+      }
+      return kinds;
+    });
     panels.forEach((panel, p) => {
       let bm = this.bitmaps[p];
       if (!bm) bm = this.bitmaps[p] = document.createElement('canvas');
@@ -169,13 +175,13 @@ export class Heatmap {
       const img = bctx.createImageData(cols, rows);
       const px = img.data;
       const data = panel.data;
+      const kinds = this.kinds[p];
       for (let k = 0; k < rows * cols; k++) {
-        const kind = this.cellKind(p, k);
         let r, g, b;
-        if (kind === 'value') {
+        if (kinds[k] === VALUE) {
           const i = scale.index(data[k], p, Math.floor(k / cols));
           r = lut[3 * i]; g = lut[3 * i + 1]; b = lut[3 * i + 2];
-        } else [r, g, b] = special[kind];
+        } else [r, g, b] = special[kinds[k]];
         px[4 * k] = r; px[4 * k + 1] = g; px[4 * k + 2] = b; px[4 * k + 3] = 255;
       }
       bctx.putImageData(img, 0, 0);
@@ -201,6 +207,7 @@ export class Heatmap {
     panels.forEach((panel, p) => {
       const { x0, y0 } = g.panels[p];
       const data = panel.data;
+      const kinds = this.kinds[p];
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(this.bitmaps[p], x0, y0, g.gridW, g.gridH);
 
@@ -212,8 +219,8 @@ export class Heatmap {
       for (let i = 0; i < rows; i++) {
         let run = -1;
         for (let j = 0; j <= cols; j++) {
-          const kind = j < cols ? this.cellKind(p, i * cols + j) : 'end';
-          if (kind === 'masked') {
+          const kind = j < cols ? kinds[i * cols + j] : -1;
+          if (kind === MASKED) {
             if (run < 0) run = j;
             continue;
           }
@@ -221,7 +228,7 @@ export class Heatmap {
             ctx.fillRect(x0 + run * cellW, y0 + i * cellH, (j - run) * cellW, cellH);
             run = -1;
           }
-          if (kind === 'dropped') {
+          if (kind === DROPPED) {
             const x = x0 + j * cellW;
             const y = y0 + i * cellH;
             const m = Math.min(cellW, cellH) * 0.22;
@@ -264,10 +271,9 @@ export class Heatmap {
         for (let i = 0; i < rows; i++) {
           for (let j = 0; j < cols; j++) {
             const k = i * cols + j;
-            const kind = this.cellKind(p, k);
-            if (kind === 'dropped') continue;
+            if (kinds[k] === DROPPED) continue;
             const v = data[k];
-            ctx.fillStyle = kind === 'value' ? textOn(scale.lut, scale.index(v, p, i)) : t.muted;
+            ctx.fillStyle = kinds[k] === VALUE ? textOn(scale.lut, scale.index(v, p, i)) : t.muted;
             ctx.fillText(cellText(v), x0 + (j + 0.5) * cellW, y0 + (i + 0.5) * cellH + 0.5);
           }
         }
