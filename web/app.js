@@ -152,7 +152,7 @@ function render(change) {
   if (redraw) renderPipeline();
   else if (!sameValue('row', s.row, prev.row)) page.pipeline.refresh(s);
   if (change.computed) renderBadge();
-  if (change.ok || change.computed) saveHash();
+  if (change.ok) saveHash();
   $('export-menu').querySelectorAll('button').forEach((b) => { b.disabled = !store.result; });
   if (change.computed) {
     $('foot-text').textContent = `attention-wasm ${attn.version} · ${attn.simd ? 'WebAssembly SIMD' : 'WebAssembly'}` +

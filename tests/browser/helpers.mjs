@@ -35,8 +35,8 @@ export async function setup() {
    * The returned page has .problems (console errors, page errors, failed requests) and
    * .requests (every URL asked for).
    */
-  async function open(hash = '', { width = 1280, height = 800, colorScheme = 'light', wait = true } = {}) {
-    const context = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true });
+  async function open(hash = '', { width = 1280, height = 800, colorScheme = 'light', wait = true, touch = false } = {}) {
+    const context = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true, hasTouch: touch, isMobile: touch });
     const page = await context.newPage();
     page.problems = [];
     page.requests = [];
@@ -135,6 +135,37 @@ export function assertQuietAndLocal(page, origin) {
   assert.deepEqual(page.problems, [], 'console errors, page errors or failed requests');
   const foreign = page.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(foreign, [], 'requests to anything but the page\'s own server');
+}
+
+/** Clicks `clickable` and returns the download it starts: { name, text }. */
+export async function downloadOf(page, clickable) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), clickable()]);
+  return { name: dl.suggestedFilename(), text: readFileSync(await dl.path(), 'utf8') };
+}
+
+/** The SVG export of a card: its text. */
+export function cardSVG(page, card) {
+  return downloadOf(page, () => page.click(`[data-card="${card}"] button[data-export="svg"]`)).then((d) => d.text);
+}
+
+/** Everything the page exports as JSON: { tensors: { name: { shape, data } }, ... }. */
+export async function exportedJSON(page) {
+  await page.locator('#export-menu summary').click();
+  const { text } = await downloadOf(page, () => page.click('#export-json'));
+  return JSON.parse(text);
+}
+
+/** Pastes text into the inputs' paste box and applies it. */
+export async function paste(page, text) {
+  if (!(await page.locator('#paste').evaluate((d) => d.open))) await page.locator('#paste summary').click();
+  await page.fill('#paste-text', text);
+  await page.click('#paste-apply');
+}
+
+/** 64 (or n) tokens of 3 values that vary smoothly, as lines of CSV with names. */
+export function tokenLines(n = 64) {
+  return Array.from({ length: n }, (_, i) =>
+    `tok${i},${(0.5 + 0.5 * Math.sin(i)).toFixed(2)},${(0.5 + 0.5 * Math.cos(1.3 * i)).toFixed(2)},${((i % 7) / 7).toFixed(2)}`).join('\n');
 }
 
 export const VARIANT_IDS = ['simplified', 'v1', 'v2', 'causal', 'wrapper', 'mha'];

@@ -264,10 +264,17 @@ export class Pipeline {
     this.key = ''; // what the cards were built for; the same key redraws them in place
     this.width = 0; // px, the box's width (set from a ResizeObserver by the page)
     this.cardPad = 26;
-    // A tapped cell's tooltip stays until the page scrolls or something else is tapped.
-    addEventListener('scroll', () => { if (this.tipTouch) this.showTip(null, null, null); }, { passive: true });
+    // A tapped cell's tooltip stays with its cell while the page scrolls (it goes when the cell
+    // leaves the screen), until something else is tapped.
+    addEventListener('scroll', () => {
+      if (!this.tipAnchor) return;
+      const { view, cell } = this.tipAnchor;
+      const at = view.heatmap.cellPoint(cell);
+      if (at.clientY < 0 || at.clientY > innerHeight) this.showTip(null, null, null);
+      else this.place(view, { ...at, touch: true });
+    }, { passive: true });
     addEventListener('pointerdown', (e) => {
-      if (this.tipTouch && !(e.target instanceof HTMLCanvasElement)) this.showTip(null, null, null);
+      if (this.tipAnchor && !(e.target instanceof HTMLCanvasElement)) this.showTip(null, null, null);
     });
   }
 
@@ -316,7 +323,7 @@ export class Pipeline {
     const tip = this.tooltip;
     if (!cell || !at) {
       tip.hidden = true;
-      this.tipTouch = false;
+      this.tipAnchor = null;
       return;
     }
     const c = view.spec;
@@ -353,7 +360,14 @@ export class Pipeline {
     if (view.scale.mode === 'row' && c.kind === 'weights' && Number.isFinite(v)) lines.push(el('div', { class: 'sub', text: `${Math.round((v / view.scale.rowTop(cell.p, cell.i)) * 100)}% of this row's largest` }));
     tip.replaceChildren(...lines);
     tip.hidden = false;
-    this.tipTouch = !!at.touch;
+    this.tipAnchor = at.touch ? { view, cell } : null;
+    this.place(view, at);
+    if (at.keyboard) this.live.textContent = lines.map((l) => l.textContent).join('. ');
+  }
+
+  /** Puts the tooltip next to `at`, inside the window. */
+  place(view, at) {
+    const tip = this.tooltip;
     const pad = 14;
     const { innerWidth: W, innerHeight: Hh } = window;
     const r = tip.getBoundingClientRect();
@@ -363,6 +377,5 @@ export class Pipeline {
     if (y + r.height > Hh - 8) y = Math.max(8, at.clientY - r.height - pad - (at.keyboard ? view.heatmap.geo.cellH : 0));
     tip.style.left = `${x}px`;
     tip.style.top = `${y}px`;
-    if (at.keyboard) this.live.textContent = lines.map((l) => l.textContent).join('. ');
   }
 }

@@ -155,15 +155,8 @@ export class Heatmap {
     const theme = this.theme;
     const special = [null, theme.maskRgb, theme.maskRgb, theme.nanRgb];
     const { lut } = scale;
-    this.kinds = panels.map((panel) => {
-      const kinds = new Uint8Array(rows * cols); // KINDS' index of each cell
-      const { data, dropMask } = panel;
-      for (let k = 0; k < kinds.length; k++) {
-        const v = data[k];
-        kinds[k] = dropMask && dropMask[k] === 0 ? DROPPED : v === -Infinity ? MASKED : Number.isNaN(v) ? NAN : VALUE;
-      }
-      return kinds;
-    });
+    this.kinds = [];
+    this.special = []; // per panel: whether any cell is masked, dropped or NaN
     panels.forEach((panel, p) => {
       let bm = this.bitmaps[p];
       if (!bm) bm = this.bitmaps[p] = document.createElement('canvas');
@@ -174,17 +167,28 @@ export class Heatmap {
       const bctx = bm.getContext('2d');
       const img = bctx.createImageData(cols, rows);
       const px = img.data;
-      const data = panel.data;
-      const kinds = this.kinds[p];
-      for (let k = 0; k < rows * cols; k++) {
-        let r, g, b;
-        if (kinds[k] === VALUE) {
-          const i = scale.index(data[k], p, Math.floor(k / cols));
-          r = lut[3 * i]; g = lut[3 * i + 1]; b = lut[3 * i + 2];
-        } else [r, g, b] = special[kinds[k]];
-        px[4 * k] = r; px[4 * k + 1] = g; px[4 * k + 2] = b; px[4 * k + 3] = 255;
+      const { data, dropMask } = panel;
+      const kinds = new Uint8Array(rows * cols); // KINDS' index of each cell
+      let any = false;
+      for (let i = 0, k = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++, k++) {
+          const v = data[k];
+          const kind = dropMask && dropMask[k] === 0 ? DROPPED : v === -Infinity ? MASKED : Number.isNaN(v) ? NAN : VALUE;
+          let r, g, b;
+          if (kind === VALUE) {
+            const c = 3 * scale.index(v, p, i);
+            r = lut[c]; g = lut[c + 1]; b = lut[c + 2];
+          } else {
+            kinds[k] = kind;
+            any = true;
+            [r, g, b] = special[kind];
+          }
+          px[4 * k] = r; px[4 * k + 1] = g; px[4 * k + 2] = b; px[4 * k + 3] = 255;
+        }
       }
       bctx.putImageData(img, 0, 0);
+      this.kinds.push(kinds);
+      this.special.push(any);
     });
     this.bitmaps.length = panels.length;
   }
@@ -213,34 +217,7 @@ export class Heatmap {
 
       // The mask: diagonal hatching, filled as one pattern over each row's run of masked cells.
       // Dropout: each dropped cell crossed out.
-      ctx.save();
-      ctx.fillStyle = hatchPattern(ctx, t);
-      const cross = new Path2D();
-      for (let i = 0; i < rows; i++) {
-        let run = -1;
-        for (let j = 0; j <= cols; j++) {
-          const kind = j < cols ? kinds[i * cols + j] : -1;
-          if (kind === MASKED) {
-            if (run < 0) run = j;
-            continue;
-          }
-          if (run >= 0) {
-            ctx.fillRect(x0 + run * cellW, y0 + i * cellH, (j - run) * cellW, cellH);
-            run = -1;
-          }
-          if (kind === DROPPED) {
-            const x = x0 + j * cellW;
-            const y = y0 + i * cellH;
-            const m = Math.min(cellW, cellH) * 0.22;
-            cross.moveTo(x + m, y + m); cross.lineTo(x + cellW - m, y + cellH - m);
-            cross.moveTo(x + cellW - m, y + m); cross.lineTo(x + m, y + cellH - m);
-          }
-        }
-      }
-      ctx.strokeStyle = t.cross;
-      ctx.lineWidth = Math.max(1, Math.min(2, cellW / 12));
-      ctx.stroke(cross);
-      ctx.restore();
+      if (this.special[p]) this.drawSpecial(ctx, p);
 
       // Cell borders in the card's colour, when cells are big enough for borders to help.
       if (cellW >= 6 && cellH >= 6) {
@@ -343,6 +320,42 @@ export class Heatmap {
         ctx.fillText(fit(LABEL_FONT_BOLD, rowLabels[locked], g.rowLabelW - 10), g.rowLabelW - 6, y0 + (locked + 0.5) * cellH);
       }
     }
+  }
+
+  /** Hatches panel p's masked cells and crosses out its dropped ones. */
+  drawSpecial(ctx, p) {
+    const { rows, cols } = this.view;
+    const { cellW, cellH, panels } = this.geo;
+    const { x0, y0 } = panels[p];
+    const kinds = this.kinds[p];
+    ctx.save();
+    ctx.fillStyle = hatchPattern(ctx, this.theme);
+    const cross = new Path2D();
+    for (let i = 0; i < rows; i++) {
+      let run = -1;
+      for (let j = 0; j <= cols; j++) {
+        const kind = j < cols ? kinds[i * cols + j] : -1;
+        if (kind === MASKED) {
+          if (run < 0) run = j;
+          continue;
+        }
+        if (run >= 0) {
+          ctx.fillRect(x0 + run * cellW, y0 + i * cellH, (j - run) * cellW, cellH);
+          run = -1;
+        }
+        if (kind === DROPPED) {
+          const x = x0 + j * cellW;
+          const y = y0 + i * cellH;
+          const m = Math.min(cellW, cellH) * 0.22;
+          cross.moveTo(x + m, y + m); cross.lineTo(x + cellW - m, y + cellH - m);
+          cross.moveTo(x + cellW - m, y + m); cross.lineTo(x + m, y + cellH - m);
+        }
+      }
+    }
+    ctx.strokeStyle = this.theme.cross;
+    ctx.lineWidth = Math.max(1, Math.min(2, cellW / 12));
+    ctx.stroke(cross);
+    ctx.restore();
   }
 
   // ---- interaction ----------------------------------------------------------------------------

@@ -78,15 +78,18 @@ export function createStore({ params, compute, reduce = (draft, patch) => ({ ...
       notice = problems.length ? `Parts of the link were not understood (${problems.join('; ')}); the book's values are used there.` : '';
       store.draft = draft;
       const previous = store.state;
+      let failure = null; // why the draft itself did not compute
       for (const candidate of [draft, ...fallbacks]) {
         const r = attempt(candidate);
         if (r.ok) {
           commit(candidate, r.result);
-          emit({ computed: true, ok: candidate === draft, previous });
-          return candidate === draft;
+          computeError = failure;
+          emit({ computed: true, ok: failure === null, previous });
+          return failure === null;
         }
-        if (candidate === draft) computeError = r.failure;
+        failure ??= r.failure;
       }
+      computeError = failure;
       emit({ computed: false, ok: false, previous });
       return false;
     },
