@@ -119,7 +119,7 @@ function renderViewTools() {
   $('palette').value = s.palette;
   $('scale').value = s.scale;
   const v = r.variant;
-  $('pipeline-sub').textContent = `· ${v.cls ? `${v.name}.forward(x)` : v.title} · §${v.section} · ${r.T} tokens`;
+  $('pipeline-sub').textContent = `${v.cls ? `${v.name}.forward(x)` : v.title} · §${v.section} · ${r.T} tokens`;
 }
 
 function renderPipeline() {
