@@ -55,7 +55,7 @@ function parseInputs(raw) {
   if (dIn > LIMITS.dIn) throw new InputError(`${dIn} values per token: this page draws at most ${LIMITS.dIn}`, 'x');
   return rows.map((r, i) => {
     if (r.length !== dIn) throw new InputError(`row ${i + 1} has ${r.length} values, row 1 has ${dIn}`, 'x');
-    return r.map((c, j) => parseNumber(c, `row ${i + 1}, x[${j}]`, 'x', [i, j]));
+    return r.map((c, j) => parseNumber(c, `row ${i + 1}, x[${j}]`, 'x'));
   });
 }
 

@@ -106,7 +106,7 @@ export function mountEmbeddings({ store, attn }) {
     const j = Number(t.dataset.j);
     const key = `${i},${j}`;
     try {
-      values[i][j] = parseNumber(t.value, `${d.tokens[i]}, x[${j}]`, 'x', [i, j]);
+      values[i][j] = parseNumber(t.value, `${d.tokens[i]}, x[${j}]`, 'x');
       cellErrors.delete(key);
       t.removeAttribute('aria-invalid');
     } catch (err) {

@@ -37,7 +37,7 @@ function textWidth(font, s) {
 }
 
 /** s, cut with an ellipsis to fit in max px. */
-export function fit(font, s, max) {
+function fit(font, s, max) {
   if (textWidth(font, s) <= max) return s;
   let t = s;
   while (t.length > 1 && textWidth(font, t + '…') > max) t = t.slice(0, -1);
@@ -127,7 +127,7 @@ export class Heatmap {
     }
     const n = view.panels.length;
     this.canvas.setAttribute('aria-label', `${this.label}: ${n > 1 ? `${n} heads side by side, each ` : ''}${view.rows} × ${view.cols}. ` +
-      'Arrow keys move between cells, Enter follows the row in every matrix, Escape stops following.');
+      `Arrow keys move between cells${n > 1 ? ' (and across heads; Page Up and Page Down jump between them)' : ''}, Enter follows the row in every matrix, Escape stops following.`);
     this.paintBitmaps();
     this.draw();
   }
@@ -408,11 +408,13 @@ export class Heatmap {
     c.addEventListener('pointerdown', (e) => {
       const { x, y } = pos(e);
       const h = this.hit(x, y);
+      this.down = h; // the click that follows names this cell (its own coordinates are rounded to whole pixels)
       if (h?.type === 'cell') this.cursor = { p: h.p, i: h.i, j: h.j };
     });
     c.addEventListener('click', (e) => {
       const { x, y } = pos(e);
-      const h = this.hit(x, y);
+      const h = this.down !== undefined ? this.down : this.hit(x, y);
+      this.down = undefined;
       if (!h) return;
       if (h.type === 'cell') {
         // A tap has no hover: show the tapped cell, below the finger.
@@ -543,7 +545,7 @@ export class Heatmap {
  * bands, and each panel's grid origin. Panels sit side by side while their cells stay at least
  * MIN_PANEL_CELL wide, and wrap onto more lines beyond.
  */
-export function layout(view, maxWidth) {
+function layout(view, maxWidth) {
   const { rows, cols, rowLabels, colLabels } = view;
   const P = view.panels.length;
   let labelW = 0;

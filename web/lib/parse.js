@@ -4,12 +4,11 @@
 import { csvParseRows, dsvFormat, tsvParseRows } from 'd3-dsv';
 
 export class InputError extends Error {
-  /** field: the parameter (or input) the message belongs next to; cell: [i, j] of a table cell. */
-  constructor(message, field = 'x', cell = null) {
+  /** field: the parameter (or input: 'x', 'paste') the message belongs next to. */
+  constructor(message, field = 'x') {
     super(message);
     this.name = 'InputError';
     this.field = field;
-    this.cell = cell;
   }
 }
 
@@ -17,17 +16,17 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A finite float32 number, from a string or a number. `where` names it in the message. */
-export function parseNumber(text, where = 'value', field = 'x', cell = null) {
+export function parseNumber(text, where = 'value', field = 'x') {
   if (typeof text === 'number') {
-    if (!Number.isFinite(text)) throw new InputError(`${where}: ${text} is not a finite number`, field, cell);
-    if (Math.abs(text) > FLOAT32_MAX) throw new InputError(`${where}: ${text} is too large for float32`, field, cell);
+    if (!Number.isFinite(text)) throw new InputError(`${where}: ${text} is not a finite number`, field);
+    if (Math.abs(text) > FLOAT32_MAX) throw new InputError(`${where}: ${text} is too large for float32`, field);
     return text;
   }
   const s = String(text ?? '').trim();
-  if (s === '') throw new InputError(`${where} is empty`, field, cell);
-  if (!NUMBER.test(s)) throw new InputError(`${where}: “${s.length > 24 ? s.slice(0, 24) + '…' : s}” is not a number`, field, cell);
+  if (s === '') throw new InputError(`${where} is empty`, field);
+  if (!NUMBER.test(s)) throw new InputError(`${where}: “${s.length > 24 ? s.slice(0, 24) + '…' : s}” is not a number`, field);
   const v = Number(s);
-  if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) throw new InputError(`${where}: ${s} is too large for float32`, field, cell);
+  if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) throw new InputError(`${where}: ${s} is too large for float32`, field);
   return v;
 }
 

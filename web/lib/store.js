@@ -53,11 +53,6 @@ export function createStore({ params, compute, reduce = (draft, patch) => ({ ...
     /** Whether a parameter's text did not parse (its control keeps the text). */
     unparsed: (name) => parseErrors.has(name),
 
-    /** Cells of an input table that do not parse: InputError.cell of the parse errors. */
-    badCells() {
-      return [...parseErrors.values()].filter((e) => e.cell).map((e) => e.cell);
-    },
-
     notice: () => notice,
 
     /** Runs fn(change) after every change; returns a function that stops it. */
@@ -96,6 +91,7 @@ export function createStore({ params, compute, reduce = (draft, patch) => ({ ...
 
     /** Applies a patch of raw text or values; returns whether the view now shows the draft. */
     set(patch) {
+      if (!store.draft) return false; // nothing loaded yet (the wasm module is still loading)
       const typed = {};
       for (const [name, raw] of Object.entries(patch)) {
         const p = table.get(name);
