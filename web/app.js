@@ -22,7 +22,7 @@ import { decodeHash, encodeHash } from './lib/url.js';
 
 let attn = null;
 
-export const store = createStore({ params: PARAMS, compute: (s) => compute(attn, s), reduce, fieldOf });
+export const store = createStore({ params: PARAMS, compute: (s) => compute(attn, s), reduce, fieldOf, inPlay });
 
 // ---- the view around the pipeline ---------------------------------------------------------------
 

@@ -373,6 +373,23 @@ describe('mistakes keep the last good view', () => {
     await page.context().close();
   });
 
+  test('text that does not parse stays at its field, and another variant still computes', async () => {
+    const page = await env.open('v=causal');
+    await page.fill('#p-seed', 'abc');
+    await page.waitForFunction(() => document.getElementById('msg-seed').textContent !== '');
+    assert.match(await page.locator('#msg-seed').innerText(), /seed: “abc” is not an integer/);
+    await page.locator('#variant-tabs label[data-variant="simplified"]').click();
+    await page.waitForFunction(() => window.__test.store.state.variant === 'simplified');
+    assert.equal(await page.locator('#status').innerText(), '');
+    await page.locator('#variant-tabs label[data-variant="causal"]').click();
+    await page.waitForFunction(() => window.__test.store.state.variant === 'causal');
+    assert.equal(await page.inputValue('#p-seed'), '123', 'the last value that parsed');
+    assert.equal(await page.locator('#msg-seed').innerText(), '');
+    await page.waitForSelector('#badge.ok');
+    assertQuietAndLocal(page, env.origin);
+    await page.context().close();
+  });
+
   test('a broken link falls back to the book\'s values and says so', async () => {
     const page = await env.open('v=nonsense&seed=abc&x=[[1,2],[3]]');
     assert.match(await page.locator('#status').innerText(), /not understood/);

@@ -19,8 +19,9 @@ import { InputError } from './parse.js';
  * @param {(draft) => object} o.compute   the result for a draft; throws what the library throws
  * @param {(draft, patch, store) => object} [o.reduce]   the next draft (default: merge)
  * @param {(err, draft) => string} [o.fieldOf]   the field an error of compute belongs to
+ * @param {(param, draft) => boolean} [o.inPlay]   whether the draft's view has this parameter
  */
-export function createStore({ params, compute, reduce = (draft, patch) => ({ ...draft, ...patch }), fieldOf = (err) => err.field ?? 'x' }) {
+export function createStore({ params, compute, reduce = (draft, patch) => ({ ...draft, ...patch }), fieldOf = (err) => err.field ?? 'x', inPlay = () => true }) {
   const table = new Map(params.map((p) => [p.name, p]));
   const same = (name, a, b) => (table.get(name).same ?? Object.is)(a, b);
   const listeners = new Set();
@@ -106,7 +107,14 @@ export function createStore({ params, compute, reduce = (draft, patch) => ({ ...
       }
       actionError = null;
       notice = '';
-      store.draft = reduce(store.draft, typed, store);
+      const before = store.draft;
+      store.draft = reduce(before, typed, store);
+      // Text that did not parse is forgotten where the reducer set that parameter anew (another
+      // variant brings its own settings) or where the view no longer has it.
+      for (const name of [...parseErrors.keys()]) {
+        if (!table.has(name) || name in patch) continue;
+        if (!same(name, store.draft[name], before[name]) || !inPlay(table.get(name), store.draft)) parseErrors.delete(name);
+      }
       return update();
     },
 
