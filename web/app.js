@@ -22,7 +22,10 @@ import { decodeHash, encodeHash } from './lib/url.js';
 
 let attn = null;
 
-export const store = createStore({ params: PARAMS, compute: (s) => compute(attn, s), reduce, fieldOf, inPlay });
+/** A state's result: its input mode's own compute, or a chapter-3 variant fed by that mode. */
+const computeState = (s) => (inputMode(s.input).compute ?? compute)(attn, s);
+
+export const store = createStore({ params: PARAMS, compute: computeState, reduce, fieldOf, inPlay });
 
 // ---- the view around the pipeline ---------------------------------------------------------------
 
@@ -141,7 +144,7 @@ const VIEW_REDRAW = PARAMS.filter((p) => p.scope === 'view' && p.name !== 'row')
 
 function render(change) {
   page.controls.render();
-  page.panel.render();
+  for (const panel of page.panels) panel.render();
   renderMessages();
   const s = store.state;
   if (!s) return;
@@ -350,7 +353,6 @@ async function main() {
     $('foot-text').textContent = 'The WebAssembly module is not loaded.';
     return false;
   }
-  await Promise.all(INPUT_MODES.map((m) => m.prepare?.(attn)));
   page.pipeline = new Pipeline({
     box: $('stages'), tooltip: $('tooltip'), live: $('cell-live'), attn,
     onLockRow: lockRow,
@@ -358,7 +360,7 @@ async function main() {
   });
   page.controls = mountControls({ store });
   page.chips = mountChips({ onLockRow: lockRow });
-  page.panel = inputMode(INPUT_MODES[0].id).mount({ store, attn });
+  page.panels = INPUT_MODES.map((m) => m.mount({ store, attn }));
   store.subscribe(render);
   // The book's printed values, for the badge only (fetched from this server, never shown as results).
   fetch('reference/chapter.json')

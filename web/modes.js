@@ -5,9 +5,10 @@
 //
 // The next modes ("Your sentence": text -> GPT-2 tokens -> seeded embeddings; "Inside a GPT
 // model") are more records here, with their parameters in params.js and their panels in their
-// own folders. A mode may also give `prepare(attn)` (async: load a tokenizer or weights before its
-// first compute) and `compute(attn, state)` (its own result, e.g. a model's head, in the shape of
-// chapter3/compute.js's).
+// own folders. The store computes synchronously: what loads asynchronously (the tokenizer's data,
+// a model's weights) is loaded by the mode's panel, which then calls store.set. A mode may give
+// `compute(attn, state)` in place of feeding the chapter-3 variants (a model's layer and head),
+// returning a result in the shape of chapter3/compute.js's, which the pipeline draws as it is.
 import { mountEmbeddings } from './embeddings/panel.js';
 
 export const INPUT_MODES = [

@@ -156,10 +156,16 @@ describe('the keyboard', () => {
     await page.keyboard.press('Enter');
     assert.deepEqual(await page.evaluate(() => [document.activeElement.name, document.activeElement.value]), ['variant', 'v2']);
     assert.match(page.url(), /#v=v2/, 'the skip link leaves the view in the link alone');
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => window.__test.store.state.variant === 'causal');
+    // The second skip link goes to the pipeline.
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to the pipeline');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'pipeline');
     await page.context().close();
   });
 

@@ -15,7 +15,7 @@ export function mountEmbeddings({ store, attn }) {
   let shown = null; // the draft's x that the table shows; another x rebuilds it
   let values = null; // the numbers of the table's cells that parse (a working copy of x)
   const cellErrors = new Map(); // "i,j" -> InputError of a cell that does not parse
-  let active = [0, 1]; // [row, column] of the cell that has the tab stop
+  let active = [0, 0]; // [row, column] of the cell that has the tab stop
   let typing = false; // the change comes from the table itself: its cells already show it
 
   /** New values from the wasm module's generator (seeded by the row count: reproducible), 2 decimals like the book's. */
