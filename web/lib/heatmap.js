@@ -292,7 +292,7 @@ export class Heatmap {
         ctx.textAlign = 'left';
       } else ctx.textAlign = 'center';
       for (let j = 0; j < cols; j += g.colStep) {
-        if (j === colLocked) continue;
+        if (colLocked !== null && Math.abs(j - colLocked) < g.colStep) continue; // room for the followed one
         ctx.fillStyle = hover && hover.p === p && hover.j === j ? t.text : t.muted;
         g.across ? across(j) : upright(j, LABEL_FONT);
       }
@@ -310,7 +310,7 @@ export class Heatmap {
     for (const y0 of g.lineY) {
       ctx.font = LABEL_FONT;
       for (let i = 0; i < rows; i += g.rowStep) {
-        if (i === locked) continue;
+        if (locked !== null && Math.abs(i - locked) < g.rowStep) continue; // room for the followed one
         ctx.fillStyle = hover && hover.i === i ? t.text : t.muted;
         ctx.fillText(fit(LABEL_FONT, rowLabels[i], g.rowLabelW - 10), g.rowLabelW - 6, y0 + (i + 0.5) * cellH);
       }
