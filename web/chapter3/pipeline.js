@@ -91,7 +91,7 @@ export function describeStages(r, s) {
 
   if (r.stones) {
     const st = r.stones;
-    const stoneCards = stoneSpecs(st.p, s.seed).map((spec) => {
+    const stoneCards = stoneSpecs(st.p, s.seed, r.T).map((spec) => {
       const t = st[spec.key];
       const card = { ...spec, id: spec.key, tensor: t, lead: [], heads: 0, where: '', cols: tokens, columnsAreTokens: true };
       if (spec.key === 'unmasked') card.note = v.batched ? 'batch[0], before the mask: softmax(scaled scores) over every key.' : '';

@@ -96,19 +96,19 @@ export function outputSpecs(v) {
  * softmax and renormalises each row (the same weights as masking with −∞ first), and 3.5.2 shows
  * dropout on a matrix of ones.
  */
-export function stoneSpecs(p, seed) {
+export function stoneSpecs(p, seed, T) {
   return [
     { key: 'unmasked', title: 'Weights without the mask', kind: 'weights', axis: 'tokens',
       code: ['attn_weights = torch.softmax(attn_scores / keys.shape[-1]**0.5, dim=-1)'],
       explain: 'Section 3.5.1 starts from the weights of the unmasked scores: every token still sees the future.' },
     { key: 'tril', title: 'A mask of ones', kind: 'weights', axis: 'tokens',
-      code: ['mask_simple = torch.tril(torch.ones(context_length, context_length))'],
+      code: [`mask_simple = torch.tril(torch.ones(context_length, context_length))  # ${T} × ${T}`],
       explain: 'Ones on and below the diagonal: the keys each query may see.' },
     { key: 'renormalized', title: 'Masked, then renormalised', kind: 'weights', axis: 'tokens',
       code: ['masked_simple = attn_weights * mask_simple', 'row_sums = masked_simple.sum(dim=-1, keepdim=True)', 'masked_simple_norm = masked_simple / row_sums'],
       explain: 'Zero the future, then divide each row by its sum: the same numbers as the attention weights above, which mask with −∞ before the softmax instead.' },
     { key: 'dropoutOnes', title: `Dropout on ones (p = ${p})`, kind: 'weights', axis: 'tokens',
-      code: [`torch.manual_seed(${seed})`, `dropout = torch.nn.Dropout(${pyFloat(p)})`, 'example = torch.ones(T, T)', 'dropout(example)'],
+      code: [`torch.manual_seed(${seed})`, `dropout = torch.nn.Dropout(${pyFloat(p)})`, `example = torch.ones(${T}, ${T})`, 'dropout(example)'],
       explain: p === 1 ? 'Section 3.5.2, at p = 1: every entry is zeroed.'
         : `Section 3.5.2: each entry is zeroed with probability p; the survivors become 1/(1 − p) = ${+(1 / (1 - p)).toPrecision(4)}.` },
   ];
