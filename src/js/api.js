@@ -1,7 +1,7 @@
-// The API object init() resolves to: tensors, the generator, functions and the book's classes
-// over one Embind handle type.
-import { apiError, describe, requireBoolean, requireIntegerIn, requireNumber, unwrap } from './errors.js';
-import { Tensor, checkShape, fromRaw, toTensorParts } from './tensor.js';
+// The API object init() resolves to: tensors, the generator, functions, and the book's classes,
+// made from the core's class table (src/api/class_table.cpp) over one Embind handle type.
+import { apiError, describe, requireBoolean, requireIntegerIn, requireNumber, requireOptions, unwrap } from './errors.js';
+import { Tensor, checkShapeKinds, fromRaw, toTensorParts } from './tensor.js';
 
 const TWO_64 = 1n << 64n;
 
@@ -17,26 +17,39 @@ function seedHalves(seed) {
   return [Number(u >> 32n), Number(u & 0xffffffffn)];
 }
 
-export function makeApi(raw, version) {
+// The JS value of one constructor argument of the class table: numbers for sizes and
+// probabilities, booleans for flags (kinds only: the core checks the values).
+function argument(cls, spec, value) {
+  return spec.kind === 'flag' ? requireBoolean(cls, spec.name, value) : requireNumber(cls, spec.name, value);
+}
+
+export function makeApi(raw, version, warmedUp) {
   const registry = typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); })
     : null;
 
+  // A shape whose values the core checks (integers, maxAxis, the memory limit): for the tensors
+  // made here in JavaScript.
+  const checkedShape = (who, shape) => {
+    unwrap(raw.checkShape(checkShapeKinds(who, shape), who));
+    return shape;
+  };
   const tensor = (data, shape) => {
-    if (shape !== undefined) checkShape('tensor', shape);
+    if (shape !== undefined) checkedShape('tensor', shape);
     const p = toTensorParts(data, shape, 'tensor', 'data');
     // The new Tensor owns its data: copy unless toTensorParts already made a fresh array.
     const shared = p.data === data || (data instanceof Tensor && p.data === data.data);
     return new Tensor(shared ? p.data.slice() : p.data, p.shape);
   };
   const filled = (who, shape, value) => {
-    checkShape(who, shape);
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (n > raw.maxMemory / 4) throw apiError(RangeError, who, 'shape', `${who}: shape (${shape.join(', ')}) has ${n} elements, more than the wasm memory can hold`);
-    return new Tensor(new Float32Array(n).fill(value), shape.slice());
+    checkedShape(who, shape);
+    return new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape.slice());
   };
   const input = (x, who, arg = 'x') => toTensorParts(x, undefined, who, arg);
+  const traced = (who, opts) => requireOptions(who, opts).trace === undefined ? false : requireBoolean(who, 'options.trace', opts.trace);
+  const result = (r, trace) => (trace ? { output: fromRaw(r.output), trace: mapValues(r.trace, fromRaw) } : fromRaw(r.output));
 
+  /** What every class of the class table shares; the classes themselves are made from the table. */
   class Module {
     constructor(cls, args) {
       const handle = new raw.ModuleHandle();
@@ -56,14 +69,11 @@ export function makeApi(raw, version) {
       return this._handle;
     }
 
-    forward(x, options = {}) {
+    forward(x, options) {
       const handle = this._live('forward');
-      if (options === null || typeof options !== 'object') throw apiError(TypeError, this._cls, 'options', `${this._cls}: options must be an object, got ${describe(options)}`);
-      const trace = options.trace === undefined ? false : requireBoolean(this._cls, 'options.trace', options.trace);
+      const trace = traced(this._cls, options);
       const p = input(x, this._cls);
-      const r = unwrap(handle.forward(p.data, p.shape, trace));
-      if (!trace) return fromRaw(r.output);
-      return { output: fromRaw(r.output), trace: mapValues(r.trace, fromRaw) };
+      return result(unwrap(handle.forward(p.data, p.shape, trace)), trace);
     }
 
     train(mode = true) {
@@ -84,13 +94,14 @@ export function makeApi(raw, version) {
       return mapValues(unwrap(this._live('stateDict').stateDict()), fromRaw);
     }
 
-    loadStateDict(obj) {
+    loadStateDict(obj, options) {
       const handle = this._live('loadStateDict');
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
         throw apiError(TypeError, this._cls, 'stateDict', `${this._cls}: loadStateDict expects an object of { name: Tensor }, got ${describe(obj)}`);
+      const opts = requireOptions(this._cls, options, '{ strict: false }');
+      const strict = opts.strict === undefined ? true : requireBoolean(this._cls, 'options.strict', opts.strict);
       const entries = Object.entries(obj).map(([key, value]) => ({ key, ...input(value, this._cls, `state dict key '${key}'`) }));
-      unwrap(handle.loadStateDict(entries));
-      return this;
+      return unwrap(handle.loadStateDict(entries, strict));
     }
 
     free() {
@@ -101,54 +112,30 @@ export function makeApi(raw, version) {
     }
   }
 
-  const options = (cls, opts) => {
-    if (opts === undefined) return false;
-    if (opts === null || typeof opts !== 'object') throw apiError(TypeError, cls, 'options', `${cls}: options must be an object like { qkvBias: true }, got ${describe(opts)}`);
-    return opts.qkvBias === undefined ? false : requireBoolean(cls, 'qkvBias', opts.qkvBias);
-  };
-  const sizes = (cls, named) => {
-    for (const [arg, v] of Object.entries(named)) requireNumber(cls, arg, v);
-    return named;
-  };
-
-  class Dropout extends Module {
-    constructor(p) {
-      super('Dropout', { p: requireNumber('Dropout', 'p', p), qkvBias: false });
-    }
-  }
-  class SelfAttentionV1 extends Module {
-    constructor(dIn, dOut) {
-      super('SelfAttentionV1', { ...sizes('SelfAttentionV1', { dIn, dOut }), qkvBias: false });
-    }
-  }
-  class SelfAttentionV2 extends Module {
-    constructor(dIn, dOut, opts) {
-      super('SelfAttentionV2', { ...sizes('SelfAttentionV2', { dIn, dOut }), qkvBias: options('SelfAttentionV2', opts) });
-    }
-  }
-  class CausalAttention extends Module {
-    constructor(dIn, dOut, contextLength, dropout, opts) {
-      const cls = 'CausalAttention';
-      super(cls, { ...sizes(cls, { dIn, dOut, contextLength, dropout }), qkvBias: options(cls, opts) });
-    }
-  }
-  class MultiHeadAttentionWrapper extends Module {
-    constructor(dIn, dOut, contextLength, dropout, numHeads, opts) {
-      const cls = 'MultiHeadAttentionWrapper';
-      super(cls, { ...sizes(cls, { dIn, dOut, contextLength, dropout, numHeads }), qkvBias: options(cls, opts) });
-    }
-  }
-  class MultiHeadAttention extends Module {
-    constructor(dIn, dOut, contextLength, dropout, numHeads, opts) {
-      const cls = 'MultiHeadAttention';
-      super(cls, { ...sizes(cls, { dIn, dOut, contextLength, dropout, numHeads }), qkvBias: options(cls, opts) });
-    }
+  // One JS class per entry of the core's class table: positional arguments in the table's order,
+  // then an options object with the table's flags (false unless given).
+  const classTable = raw.classTable();
+  const classes = {};
+  for (const spec of classTable) {
+    const { name, args, options } = spec;
+    const example = options.length ? `{ ${options[0].name}: true }` : '';
+    const Cls = class extends Module {
+      constructor(...params) {
+        if (params.length > args.length + (options.length ? 1 : 0)) {
+          const list = [...args.map((a) => a.name), ...(options.length ? ['options'] : [])].join(', ');
+          throw apiError(TypeError, name, undefined, `${name}: takes (${list}), got ${params.length} arguments`);
+        }
+        const values = {};
+        args.forEach((a, i) => { values[a.name] = argument(name, a, params[i]); });
+        const opts = requireOptions(name, params[args.length], example);
+        for (const o of options) values[o.name] = opts[o.name] === undefined ? false : argument(name, o, opts[o.name]);
+        super(name, values);
+      }
+    };
+    Object.defineProperty(Cls, 'name', { value: name });
+    classes[name] = Cls;
   }
 
-  const traced = (who, r, opts) => {
-    const trace = opts?.trace === undefined ? false : requireBoolean(who, 'options.trace', opts.trace);
-    return [trace, (res) => (trace ? { output: fromRaw(res.output), trace: mapValues(res.trace, fromRaw) } : fromRaw(res.output))];
-  };
   const chapterFn = (name) => (x) => {
     const p = input(x, name);
     return fromRaw(unwrap(raw[name](p.data, p.shape)));
@@ -159,6 +146,10 @@ export function makeApi(raw, version) {
     simd: raw.simdBuild(),
     // Threads the fast path runs on (1 unless init({ threads }) loaded the threaded build).
     threads: raw.threads(),
+    // What init() spent warming the kernels up: { rounds, ms } ({ rounds: 0 } with warmUp: false).
+    warmedUp: Object.freeze(warmedUp),
+    // The classes above as the core describes them: [{ name, bookName, section, args, options, input }].
+    classes: Object.freeze(classTable.map((c) => Object.freeze(c))),
     Tensor,
     tensor,
     zeros: (shape) => filled('zeros', shape, 0),
@@ -167,17 +158,17 @@ export function makeApi(raw, version) {
       const [hi, lo] = seedHalves(seed);
       raw.manualSeed(hi, lo);
     },
-    rand: (shape) => fromRaw(unwrap(raw.randomTensor(checkShape('rand', shape), false))),
-    randn: (shape) => fromRaw(unwrap(raw.randomTensor(checkShape('randn', shape), true))),
+    rand: (shape) => fromRaw(unwrap(raw.randomTensor(checkShapeKinds('rand', shape), false))),
+    randn: (shape) => fromRaw(unwrap(raw.randomTensor(checkShapeKinds('randn', shape), true))),
     softmax(x, dim = -1) {
       requireNumber('softmax', 'dim', dim);
       const p = input(x, 'softmax');
       return fromRaw(unwrap(raw.softmax(p.data, p.shape, dim)));
     },
     simplifiedSelfAttention(x, opts) {
-      const [trace, wrap] = traced('simplifiedSelfAttention', null, opts);
+      const trace = traced('simplifiedSelfAttention', opts);
       const p = input(x, 'simplifiedSelfAttention');
-      return wrap(unwrap(raw.simplifiedSelfAttention(p.data, p.shape, trace)));
+      return result(unwrap(raw.simplifiedSelfAttention(p.data, p.shape, trace)), trace);
     },
     // The chapter's stepping stones (section 3.3.1 and 3.5.1), for the page and for readers.
     chapter: Object.freeze({
@@ -186,12 +177,7 @@ export function makeApi(raw, version) {
       maskAndRenormalize: chapterFn('maskAndRenormalize'),
       trilOnes: (t) => fromRaw(unwrap(raw.trilOnes(requireNumber('trilOnes', 't', t)))),
     }),
-    Dropout,
-    SelfAttentionV1,
-    SelfAttentionV2,
-    CausalAttention,
-    MultiHeadAttentionWrapper,
-    MultiHeadAttention,
+    ...classes,
     // Diagnostics: bytes the wasm allocator holds now, and the heap's size.
     memory: () => ({ inUse: raw.heapInUse(), heapSize: raw.heapSize(), maxMemory: raw.maxMemory }),
     // The SIMD128 multiply-add peak loop: returns the FLOPs it performed (time it).

@@ -84,6 +84,43 @@ export interface ProjectionOptions {
 /** PyTorch's state_dict(): { "W_query.weight": Tensor, ... } with PyTorch's keys and shapes. */
 export type StateDict = Record<string, Tensor>;
 
+export interface LoadOptions {
+  /** Refuse unknown and missing keys (default true), as torch's load_state_dict(strict=True). */
+  strict?: boolean;
+}
+
+/** What loadStateDict could not match (empty lists when strict). */
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** One constructor argument of a class, as the core's class table describes it. */
+export interface ClassArgument {
+  /** The JS name: 'dIn'. */
+  name: string;
+  /** 'size': a positive integer; 'probability': a number in [0, 1]; 'flag': a boolean option. */
+  kind: 'size' | 'probability' | 'flag';
+  /** The book's PyTorch name: 'd_in'. */
+  bookName: string;
+}
+
+/** A class of the package, as the core's class table describes it (attn.classes). */
+export interface ClassInfo {
+  /** The JS name: 'MultiHeadAttention'. */
+  name: string;
+  /** The book's class: 'SelfAttention_v1', 'nn.Dropout', ... */
+  bookName: string;
+  /** The book's section that introduces it: '3.6.2'. */
+  section: string;
+  /** The positional constructor arguments, in order. */
+  args: readonly ClassArgument[];
+  /** The flags of the trailing options object. */
+  options: readonly ClassArgument[];
+  /** What forward takes: a float tensor, or token ids. */
+  input: 'floats' | 'tokenIds';
+}
+
 /**
  * What every module shares: forward, train/eval, state dicts, free(). The modules are made from
  * the instance `init()` resolves to (`new attn.MultiHeadAttention(...)`); these are their types.
@@ -98,8 +135,13 @@ export interface Module<T extends object = Trace> {
   readonly training: boolean;
   /** A copy of the parameters with PyTorch's keys (the `mask` buffers are left out). */
   stateDict(): StateDict;
-  /** Accepts the keys of stateDict() with Tensors or nested arrays; a `mask` buffer is checked and ignored. */
-  loadStateDict(state: Record<string, TensorLike>): this;
+  /**
+   * Accepts the keys of stateDict() with Tensors or nested arrays; a `mask` buffer is checked and
+   * ignored. Everything is checked before anything is written. With `strict` (the default) an
+   * unknown or missing key is a RangeError; with `strict: false` they are reported instead. A
+   * key with the wrong shape is a RangeError either way, as in PyTorch.
+   */
+  loadStateDict(stateDict: Record<string, TensorLike>, options?: LoadOptions): LoadResult;
   /** Releases the wasm memory now (otherwise when the object is garbage-collected). */
   free(): void;
 }
@@ -157,7 +199,11 @@ export interface Attention {
    * when `init({ threads })` loaded the threaded build. Results are bitwise the same either way.
    */
   readonly threads: number;
+  /** What init() spent warming the kernels up ({ rounds: 0, ms: 0 } with `warmUp: false`). */
+  readonly warmedUp: { readonly rounds: number; readonly ms: number };
   readonly Tensor: typeof Tensor;
+  /** Every class below, from the core's class table, in the book's order. */
+  readonly classes: readonly ClassInfo[];
 
   tensor(data: TensorLike | number[], shape?: Shape): Tensor;
   zeros(shape: Shape): Tensor;

@@ -30,7 +30,7 @@ export function init(options = {}) {
   }
   if (!instancePromise) {
     instanceThreads = threads;
-    instancePromise = load(options, threads).then((raw) => makeApi(raw, version)).catch((err) => {
+    instancePromise = load(options, threads).then(({ raw, warmedUp }) => makeApi(raw, version, warmedUp)).catch((err) => {
       instancePromise = null; // a failed load may be retried
       throw err;
     });

@@ -114,16 +114,22 @@ export function toTensorParts(x, shape, who, arg = 'x') {
   return { data, shape: inferred };
 }
 
-// The largest axis any tensor may have: the bound of every size argument (validate.cpp), so a
-// tensor made here can always be passed to the wasm module.
-const MAX_AXIS = 2 ** 30;
-
-export function checkShape(who, shape) {
+// A shape's JavaScript kinds: an array of numbers (else a TypeError). Its values are the core's
+// to check (core/validate: non-negative integers, at most maxAxis, within the memory limit).
+export function checkShapeKinds(who, shape) {
   if (!Array.isArray(shape)) throw apiError(TypeError, who, 'shape', `${who}: shape must be an array of integers, got ${describe(shape)}`);
   shape.forEach((d, i) => {
     if (typeof d !== 'number') throw apiError(TypeError, who, 'shape', `${who}: shape[${i}] must be a number, got ${describe(d)}`);
+  });
+  return shape;
+}
+
+// A shape that describes a Tensor's data: the Tensor class's own invariant, which it keeps
+// without the wasm module (a Tensor can be made before init()).
+function checkShape(who, shape) {
+  checkShapeKinds(who, shape);
+  shape.forEach((d, i) => {
     if (!Number.isInteger(d) || d < 0) throw apiError(RangeError, who, 'shape', `${who}: shape[${i}] (${d}) must be a non-negative integer`);
-    if (d > MAX_AXIS) throw apiError(RangeError, who, 'shape', `${who}: shape[${i}] (${d}) is too large (at most ${MAX_AXIS})`);
   });
   return shape;
 }

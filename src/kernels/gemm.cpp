@@ -102,13 +102,25 @@ std::vector<float> pack_b(const float* b, int n, int k, std::ptrdiff_t col_strid
   return panels;
 }
 
-// Y(M,N) = X(M,K) * B + bias, B packed as by pack_b.
-void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* panels, const float* bias, float* y,
-                 int ldy) {
-  if (m <= 0 || n <= 0) return;
+// One product X · Wᵀ + bias of a multi-output call: W packed as by pack_b (n columns), y (M, n).
+struct Output {
+  const float* panels;
+  int n;
+  const float* bias;
+  float* y;
+  int ldy;
+};
+
+// y_o(M, n_o) = X(M, K) · W_oᵀ + bias_o for every output o. Each block of X is packed once and
+// swept by the panels of every output, so [W_query; W_key; W_value] cost one pass over X; every
+// element is computed exactly as in a call with that output alone (the order of its sum depends
+// only on K's slicing).
+void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int count) {
+  if (m <= 0) return;
   if (k <= 0) {
-    for (int i = 0; i < m; ++i)
-      for (int j = 0; j < n; ++j) y[std::size_t(i) * ldy + j] = bias ? bias[j] : 0.0f;
+    for (int o = 0; o < count; ++o)
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < outs[o].n; ++j) outs[o].y[std::size_t(i) * outs[o].ldy + j] = outs[o].bias ? outs[o].bias[j] : 0.0f;
     return;
   }
   // Split K into equal-ish slices of at most kKCMax (e.g. 1536 -> 2 x 768, not 1024 + 512).
@@ -117,44 +129,48 @@ void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* pane
   const int mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
   // Uninitialised: pack_a writes every element it later reads.
   const std::unique_ptr<float[]> apack(new float[std::size_t(mc_max) * std::size_t(std::min(k, kc_step))]);
-  const int np = num_panels(n);
 
   alignas(16) float tile[kMR * kNR];
   alignas(16) float bias_pad[kNR];
 
   for (int k0 = 0; k0 < k; k0 += kc_step) {
     const int kc = std::min(kc_step, k - k0);
-    const Init init = k0 > 0 ? Init::kAccumulate : (bias ? Init::kBias : Init::kZero);
     for (int m0 = 0; m0 < m; m0 += kMC) {
       const int mc = std::min(kMC, m - m0);
       pack_a(mc, kc, x + std::size_t(m0) * ldx + k0, ldx, apack.get());
-      for (int p = 0; p < np; ++p) {
-        const int j0 = p * kNR;
-        const int nr = std::min(kNR, n - j0);
-        const float* bp = panels + (std::size_t(p) * k + k0) * kNR;
-        const float* bb = nullptr;
-        if (init == Init::kBias) {
-          if (nr == kNR) {
-            bb = bias + j0;
-          } else {
-            for (int j = 0; j < kNR; ++j) bias_pad[j] = j < nr ? bias[j0 + j] : 0.0f;
-            bb = bias_pad;
-          }
-        }
-        for (int i0 = 0; i0 < mc; i0 += kMR) {
-          const int mr = std::min(kMR, mc - i0);
-          const float* ap = apack.get() + std::size_t(i0) * kc;
-          float* cp = y + std::size_t(m0 + i0) * ldy + j0;
-          if (mr == kMR && nr == kNR) {
-            gemm_ukernel<kMR>(kc, ap, bp, cp, ldy, init, bb);
-          } else {  // edge tile: run the full tile on a scratch copy, write back the valid part
-            if (init == Init::kAccumulate) {
-              for (int r = 0; r < kMR; ++r)
-                for (int j = 0; j < kNR; ++j) tile[r * kNR + j] = (r < mr && j < nr) ? cp[std::size_t(r) * ldy + j] : 0.0f;
+      for (int o = 0; o < count; ++o) {
+        const Output& out = outs[o];
+        const int n = out.n, ldy = out.ldy;
+        const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
+        for (int p = 0; p < num_panels(n); ++p) {
+          const int j0 = p * kNR;
+          const int nr = std::min(kNR, n - j0);
+          const float* bp = out.panels + (std::size_t(p) * k + k0) * kNR;
+          const float* bb = nullptr;
+          if (init == Init::kBias) {
+            if (nr == kNR) {
+              bb = out.bias + j0;
+            } else {
+              for (int j = 0; j < kNR; ++j) bias_pad[j] = j < nr ? out.bias[j0 + j] : 0.0f;
+              bb = bias_pad;
             }
-            gemm_ukernel<kMR>(kc, ap, bp, tile, kNR, init, bb);
-            for (int r = 0; r < mr; ++r)
-              for (int j = 0; j < nr; ++j) cp[std::size_t(r) * ldy + j] = tile[r * kNR + j];
+          }
+          for (int i0 = 0; i0 < mc; i0 += kMR) {
+            const int mr = std::min(kMR, mc - i0);
+            const float* ap = apack.get() + std::size_t(i0) * kc;
+            float* cp = out.y + std::size_t(m0 + i0) * ldy + j0;
+            if (mr == kMR && nr == kNR) {
+              gemm_ukernel<kMR>(kc, ap, bp, cp, ldy, init, bb);
+            } else {  // edge tile: run the full tile on a scratch copy, write back the valid part
+              if (init == Init::kAccumulate) {
+                for (int r = 0; r < kMR; ++r)
+                  for (int j = 0; j < kNR; ++j)
+                    tile[r * kNR + j] = (r < mr && j < nr) ? cp[std::size_t(r) * ldy + j] : 0.0f;
+              }
+              gemm_ukernel<kMR>(kc, ap, bp, tile, kNR, init, bb);
+              for (int r = 0; r < mr; ++r)
+                for (int j = 0; j < nr; ++j) cp[std::size_t(r) * ldy + j] = tile[r * kNR + j];
+            }
           }
         }
       }
@@ -172,25 +188,54 @@ PackedWeights f32_gemm_pack(const float* w, int n, int k) {
   return pw;
 }
 
-void f32_gemm(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy) {
-  gemm_packed(m, w.n, w.k, x, ldx, w.panels.data(), bias, y, ldy);
+PackedWeights f32_gemm_pack_transposed(const float* wt, int k, int n) {
+  PackedWeights pw;
+  pw.n = n;
+  pw.k = k;
+  if (n > 0 && k > 0) pw.panels = pack_b(wt, n, k, /*col_stride=*/1, /*depth_stride=*/n);
+  return pw;
 }
 
-void f32_gemm_ref(int m, int n, int k, const float* x, int ldx, const float* w, const float* bias, float* y,
-                  int ldy) {
-  for (int i = 0; i < m; ++i) {
-    for (int j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int kk = 0; kk < k; ++kk) acc += x[std::size_t(i) * ldx + kk] * w[std::size_t(j) * k + kk];
-      y[std::size_t(i) * ldy + j] = bias ? acc + bias[j] : acc;
-    }
+void f32_gemm_unpack(const PackedWeights& w, float* out) {
+  for (int j = 0; j < w.n; ++j)
+    for (int kk = 0; kk < w.k; ++kk) out[std::size_t(j) * w.k + kk] = w.at(j, kk);
+}
+
+void f32_gemm(int m, const float* x, int ldx, const GemmOutput* outs, int count) {
+  if (count <= 0) return;
+  Output list[kMaxGemmOutputs];
+  for (int o = 0; o < count; ++o)
+    list[o] = {outs[o].w->panels.data(), outs[o].w->n, outs[o].bias, outs[o].y, outs[o].ldy};
+  gemm_packed(m, outs[0].w->k, x, ldx, list, count);
+}
+
+void f32_gemm(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy) {
+  const GemmOutput out{&w, bias, y, ldy};
+  f32_gemm(m, x, ldx, &out, 1);
+}
+
+void f32_gemm_ref(int m, const float* x, int ldx, const GemmOutput* outs, int count) {
+  for (int o = 0; o < count; ++o) {
+    const PackedWeights& w = *outs[o].w;
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < w.n; ++j) {
+        float acc = 0.0f;
+        for (int kk = 0; kk < w.k; ++kk) acc += x[std::size_t(i) * ldx + kk] * w.at(j, kk);
+        outs[o].y[std::size_t(i) * outs[o].ldy + j] = outs[o].bias ? acc + outs[o].bias[j] : acc;
+      }
   }
+}
+
+void f32_gemm_ref(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy) {
+  const GemmOutput out{&w, bias, y, ldy};
+  f32_gemm_ref(m, x, ldx, &out, 1);
 }
 
 void f32_matmul(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/1, /*depth_stride=*/ldb) : std::vector<float>();
-  gemm_packed(m, n, k, a, lda, panels.data(), nullptr, c, ldc);
+  const Output out{panels.data(), n, nullptr, c, ldc};
+  gemm_packed(m, k, a, lda, &out, 1);
 }
 
 void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
@@ -206,7 +251,8 @@ void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b
 void f32_matmul_nt(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/ldb, /*depth_stride=*/1) : std::vector<float>();
-  gemm_packed(m, n, k, a, lda, panels.data(), nullptr, c, ldc);
+  const Output out{panels.data(), n, nullptr, c, ldc};
+  gemm_packed(m, k, a, lda, &out, 1);
 }
 
 void f32_matmul_nt_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {

@@ -41,7 +41,7 @@
 #include "attention/chapter_steps.hpp"
 #include "attention/multi_head_attention.hpp"
 #include "attention/self_attention.hpp"
-#include "attention/validate.hpp"
+#include "core/validate.hpp"
 #include "core/errors.hpp"
 #include "core/generator.hpp"
 #include "core/tensor.hpp"
@@ -384,7 +384,7 @@ void construct(FuzzedDataProvider& p, slot& sl) {
     std::unique_ptr<attn::module> m;
     attempt(expected, cls_names[s.cls], "new " + describe(s) + " expected to " + name(expected), [&] {
         switch (s.cls) {
-            case k_dropout: m = std::make_unique<attn::dropout_module>(s.p, g); break;
+            case k_dropout: m = std::make_unique<attn::nn::dropout>(s.p, g); break;
             case k_v1: m = std::make_unique<attn::self_attention_v1>(s.d_in, s.d_out, g); break;
             case k_v2: m = std::make_unique<attn::self_attention_v2>(s.d_in, s.d_out, s.bias, g); break;
             case k_causal: m = std::make_unique<attn::causal_attention>(s.d_in, s.d_out, s.ctx, s.p, s.bias, g); break;
@@ -833,7 +833,7 @@ void op_validate(FuzzedDataProvider& p) {
         std::size_t got = 0;
         char buf[64];
         std::snprintf(buf, sizeof buf, "size_number(%.17g)", v);
-        if (attempt(ok ? outcome::succeed : outcome::fail, "Fuzz", buf, [&] { got = attn::validate::size_number("Fuzz", "dIn", v); }))
+        if (attempt(ok ? outcome::succeed : outcome::fail, "Fuzz", buf, [&] { got = attn::validate::size("Fuzz", "dIn", v); }))
             EXPECT(static_cast<double>(got) == v, buf);
     }
     {

@@ -172,33 +172,17 @@ std::uint64_t to_seed(const json& decimal) {
 }
 
 comparison compare(const attn::tensor& actual, const attn::tensor& expected, double abs_tol, double rel_tol) {
-    comparison c;
-    std::ostringstream detail;
     if (attn::to_shape(actual.shape()) != attn::to_shape(expected.shape())) {
+        comparison c;
         c.ok = false;
-        detail << "shape " << attn::shape_str(attn::to_shape(actual.shape())) << " != expected "
-               << attn::shape_str(attn::to_shape(expected.shape()));
-        c.detail = detail.str();
+        c.detail = "shape " + attn::shape_str(attn::to_shape(actual.shape())) + " != expected " +
+                   attn::shape_str(attn::to_shape(expected.shape()));
         return c;
     }
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        const double a = actual.data()[i], e = expected.data()[i];
-        bool good;
-        if (std::isnan(e)) good = std::isnan(a);
-        else if (std::isinf(e)) good = a == e;
-        else {
-            const double diff = std::fabs(a - e);
-            if (!(diff <= c.max_diff)) c.max_diff = diff;
-            good = diff <= abs_tol + rel_tol * std::fabs(e);
-        }
-        if (!good && c.ok) {
-            c.ok = false;
-            detail.precision(9);
-            detail << "element " << i << ": got " << a << ", expected " << e;
-        }
-    }
-    c.detail = c.ok ? "all " + std::to_string(expected.size()) + " elements within tolerance" : detail.str();
-    return c;
+    const int n = static_cast<int>(expected.size());
+    const float* want = expected.data();
+    return compare_block(1, n, actual.data(), n, want, n, abs_tol, rel_tol,
+                         [&](int, int j) { return std::fabs(static_cast<double>(want[j])); });
 }
 
 comparison compare_exact(const attn::tensor& actual, const attn::tensor& expected) {

@@ -1,4 +1,4 @@
-#include "attention/validate.hpp"
+#include "core/validate.hpp"
 
 #include <cmath>
 
@@ -15,21 +15,12 @@ void set_memory_limit(std::size_t bytes) { g_memory_limit = bytes; }
 
 namespace validate {
 
-std::size_t size(const char* cls, const char* arg, std::int64_t value) {
-    if (value <= 0) raise_range({cls, arg}, arg, " (", value, ") must be a positive integer");
-    if (value > (std::int64_t{1} << 30))
-        raise_range({cls, arg}, arg, " (", value, ") is too large (at most 1073741824)");
-    return static_cast<std::size_t>(value);
-}
-
-std::size_t size_number(const char* cls, const char* arg, double value) {
-    if (!std::isfinite(value) || value != std::floor(value))
+std::size_t size(const char* cls, const char* arg, double value) {
+    if (!std::isfinite(value) || value != std::floor(value) || value <= 0)
         raise_range({cls, arg}, arg, " (", js_number{value}, ") must be a positive integer");
-    // -1e300 must not reach the int64 conversion (undefined behaviour; wasm would trap or wrap).
-    if (value <= -1.0) raise_range({cls, arg}, arg, " (", js_number{value}, ") must be a positive integer");
-    if (value > static_cast<double>(std::int64_t{1} << 30))
-        raise_range({cls, arg}, arg, " (", js_number{value}, ") is too large (at most 1073741824)");
-    return size(cls, arg, static_cast<std::int64_t>(value));
+    if (value > static_cast<double>(max_axis))
+        raise_range({cls, arg}, arg, " (", js_number{value}, ") is too large (at most ", max_axis, ")");
+    return static_cast<std::size_t>(value);
 }
 
 double probability(const char* cls, const char* arg, double p) {
@@ -37,9 +28,10 @@ double probability(const char* cls, const char* arg, double p) {
     return p;
 }
 
-void divisible(const char* cls, const char* num_arg, std::size_t num, const char* den_arg, std::size_t den) {
+std::size_t divisible(const char* cls, const char* num_arg, std::size_t num, const char* den_arg, std::size_t den) {
     if (den == 0 || num % den != 0)
         raise_range({cls, num_arg}, num_arg, " (", num, ") must be divisible by ", den_arg, " (", den, ")");
+    return num / den;
 }
 
 void fits(const char* cls, const char* what, double floats) {
@@ -52,9 +44,22 @@ void fits(const char* cls, const char* what, double floats) {
     }
 }
 
-input_dims input(const char* cls, const tensor& x, std::size_t d_in, bool batched, std::size_t context_length) {
-    const std::size_t rank = x.dimension();
-    const shape_t s = to_shape(x.shape());
+shape_t shape(const char* cls, const char* arg, const double* dims, std::size_t rank) {
+    shape_t s;
+    for (std::size_t i = 0; i < rank; ++i) {
+        const double d = dims[i];
+        if (!(d >= 0) || d != std::floor(d))
+            raise_range({cls, arg}, arg, "[", i, "] (", js_number{d}, ") must be a non-negative integer");
+        if (d > static_cast<double>(max_axis))
+            raise_range({cls, arg}, arg, "[", i, "] (", js_number{d}, ") is too large (at most ", max_axis, ")");
+        s.push_back(static_cast<std::size_t>(d));
+    }
+    checked_numel(s, cls);
+    return s;
+}
+
+input_dims input(const char* cls, const shape_t& s, std::size_t d_in, bool batched, std::size_t context_length) {
+    const std::size_t rank = s.size();
     if (rank != 2 && !(batched && rank == 3)) {
         raise_range({cls, "x"}, "input x must have shape ", batched ? "(B, T, dIn) or (T, dIn)" : "(T, dIn)",
                     " with dIn = ", d_in, ", got rank ", rank, " ", shape_str(s));
@@ -69,14 +74,16 @@ input_dims input(const char* cls, const tensor& x, std::size_t d_in, bool batche
     return d;
 }
 
-void mask_buffer(const char* cls, const tensor& mask, std::size_t n) {
+void mask_buffer(const char* cls, const std::string& key, const tensor& mask, std::size_t n) {
     const shape_t s = to_shape(mask.shape());
     if (s != shape_t{n, n})
-        raise_range({cls, "stateDict"}, "loadStateDict key 'mask' has shape ", shape_str(s), ", expected ", shape_str({n, n}));
+        raise_range({cls, "stateDict"}, "loadStateDict key '", key, "' has shape ", shape_str(s), ", expected ",
+                    shape_str({n, n}));
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < n; ++j)
             if (mask(i, j) != (j > i ? 1.0f : 0.0f))
-                raise_range({cls, "stateDict"}, "loadStateDict key 'mask' must be triu(ones(", n, ", ", n, "), diagonal=1)");
+                raise_range({cls, "stateDict"}, "loadStateDict key '", key, "' must be triu(ones(", n, ", ", n,
+                            "), diagonal=1)");
 }
 
 }  // namespace validate
