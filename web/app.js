@@ -10,6 +10,7 @@ import { PARAMS, sameValue } from './params.js';
 import { INPUT_MODES, inputMode } from './modes.js';
 import { bookState, fallbacks, fieldOf, inPlay, reduce } from './chapter3/state.js';
 import { compute } from './chapter3/compute.js';
+import { bindClassTable } from './chapter3/variants.js';
 import { mountControls } from './chapter3/controls.js';
 import { Pipeline } from './chapter3/pipeline.js';
 import { compareWithBook } from './chapter3/badge.js';
@@ -348,6 +349,7 @@ async function main() {
     // COEP), one thread elsewhere; the footer says which. Only the fast path (no trace) uses the
     // threads: the page's traced recomputes take the reference path and look the same.
     attn = await init({ threads: 'auto' });
+    bindClassTable(attn.classes);
   } catch (err) {
     setStatus(`The WebAssembly module did not load: ${err.message}. Build it with: bash scripts/build-wasm.sh (npm start does this).`, true);
     $('foot-text').textContent = 'The WebAssembly module is not loaded.';

@@ -118,15 +118,18 @@ describe('loading', () => {
 
 describe('the six variants', () => {
   const checks = {
-    simplified: { cls: 'simplified', printed: 'all_context_vecs' },
-    v1: { cls: 'SelfAttentionV1', seed: 123, args: [3, 2], printed: 'sa_v1_output' },
-    v2: { cls: 'SelfAttentionV2', seed: 789, args: [3, 2, { qkvBias: false }], printed: 'sa_v2_output' },
-    causal: { cls: 'CausalAttention', seed: 123, args: [3, 2, 6, 0, { qkvBias: false }], batched: true, printed: 'ca_output' },
-    wrapper: { cls: 'MultiHeadAttentionWrapper', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_wrapper_output' },
-    mha: { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_output' },
+    simplified: { cls: 'simplified', printed: 'all_context_vecs', code: 'attn_weights = torch.softmax(inputs @ inputs.T, dim=-1)' },
+    v1: { cls: 'SelfAttentionV1', seed: 123, args: [3, 2], printed: 'sa_v1_output', code: 'sa_v1 = SelfAttention_v1(d_in=3, d_out=2)' },
+    v2: { cls: 'SelfAttentionV2', seed: 789, args: [3, 2, { qkvBias: false }], printed: 'sa_v2_output', code: 'sa_v2 = SelfAttention_v2(d_in=3, d_out=2, qkv_bias=False)' },
+    causal: { cls: 'CausalAttention', seed: 123, args: [3, 2, 6, 0, { qkvBias: false }], batched: true, printed: 'ca_output',
+      code: 'ca = CausalAttention(d_in=3, d_out=2, context_length=6, dropout=0.0, qkv_bias=False)' },
+    wrapper: { cls: 'MultiHeadAttentionWrapper', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_wrapper_output',
+      code: 'mha = MultiHeadAttentionWrapper(d_in=3, d_out=2, context_length=6, dropout=0.0, num_heads=2, qkv_bias=False)' },
+    mha: { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_output',
+      code: 'mha = MultiHeadAttention(d_in=3, d_out=2, context_length=6, dropout=0.0, num_heads=2, qkv_bias=False)' },
   };
 
-  test('switching variant recomputes, and each matches the book at the book\'s settings', async () => {
+  test('switching variant recomputes, and each matches the book and shows its code at the book\'s settings', async () => {
     const page = await env.open();
     for (const id of VARIANT_IDS) {
       await page.locator(`#variant-tabs label[data-variant="${id}"]`).click();
@@ -140,6 +143,7 @@ describe('the six variants', () => {
       assertClose(output.data, await computeDirect(page, { ...c, inputs: bookRows(), training: true, fast: true }), `${id}: plain forward(x)`);
       const badge = await page.locator('#badge').innerText();
       assert.match(badge, new RegExp(c.printed));
+      assert.ok((await page.locator('#construct-code').innerText()).includes(c.code), `${id}: the book's code`);
     }
     // The structure follows the variant: the heads side by side, then the merge and out_proj.
     assert.match(await page.locator('[data-stage="heads"] h3').innerText(), /The 2 heads, side by side/);

@@ -1,8 +1,7 @@
 // The steps of the pipeline, read from a variant's flags (variants.js): which trace key each card
 // shows, its title, a one-line explanation, the book's PyTorch line(s), and how its colours read
 // ('signed': diverging around 0, 'weights': sequential from 0). Also the code that builds the
-// module, written with the book's argument names from the parameter table.
-import { PARAM } from '../params.js';
+// module, written with the book's argument names from the package's class table.
 
 /** The steps each head goes through, in the order of the book's forward(). */
 export function stepSpecs(v) {
@@ -118,13 +117,12 @@ export function stoneSpecs(p, seed, T) {
 
 const pyFloat = (v) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 const pyValue = (name, v) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : name === 'dropout' ? pyFloat(v) : String(v));
-const pyName = (name) => (name === 'dIn' ? 'd_in' : PARAM[name].py);
 
 /** The PyTorch lines that build and run this variant with these settings, as in the book. */
 export function constructCode(v, s, T, dIn) {
   if (!v.cls) return v.code.construct;
   const values = { ...s, dIn, contextLength: s.contextLength === 'auto' ? T : s.contextLength };
-  const args = [...v.args, ...v.options].map((a) => `${pyName(a)}=${pyValue(a, values[a])}`);
+  const args = [...v.args, ...v.options].map((a) => `${v.pyNames[a]}=${pyValue(a, values[a])}`);
   const mode = v.dropout && !s.training ? '.eval()' : '';
   return `torch.manual_seed(${s.seed})\n${v.instance} = ${v.name}(${args.join(', ')})${mode}\n${v.instance}(${v.batched ? 'batch' : 'inputs'})`;
 }

@@ -1,10 +1,11 @@
-// The chapter's six variants as records: which class runs, its constructor arguments in the
-// book's order, what it has (trainable projections, a causal mask, dropout, heads, out_proj), the
-// book's settings, and the few lines of the book's code that differ from the rest. Everything the
-// page does per variant reads these flags; nothing asks for a variant by name.
+// The chapter's six variants as records: which class runs, what it has (trainable projections, a
+// causal mask, dropout, heads, out_proj), the book's settings, and the few lines of the book's code
+// that differ from the rest. Everything the page does per variant reads these flags; nothing asks
+// for a variant by name.
 //
-// This is the page's one list of the package's classes and their constructor arguments. When the
-// package exports its class table, `args` and `options` can be read from it instead.
+// A class's constructor arguments (`args`, in the book's order) and options, with their names in
+// the book, come from the package's own class table (attn.classes), read once the module has
+// loaded (bindClassTable); the page does not restate them.
 
 export const VARIANTS = [
   {
@@ -36,8 +37,6 @@ export const VARIANTS = [
     cls: 'SelfAttentionV1',
     instance: 'sa_v1',
     section: '3.4',
-    args: ['dIn', 'dOut'],
-    options: [],
     book: { seed: 123, dOut: 2 },
     projections: 'parameter', // nn.Parameter(torch.rand(d_in, d_out)), applied as x @ W
     batched: false,
@@ -54,8 +53,6 @@ export const VARIANTS = [
     cls: 'SelfAttentionV2',
     instance: 'sa_v2',
     section: '3.4.2',
-    args: ['dIn', 'dOut'],
-    options: ['qkvBias'],
     book: { seed: 789, dOut: 2, qkvBias: false },
     projections: 'linear', // nn.Linear(d_in, d_out, bias=qkv_bias)
     batched: false,
@@ -72,8 +69,6 @@ export const VARIANTS = [
     cls: 'CausalAttention',
     instance: 'ca',
     section: '3.5',
-    args: ['dIn', 'dOut', 'contextLength', 'dropout'],
-    options: ['qkvBias'],
     book: { seed: 123, dOut: 2, contextLength: 'auto', dropout: 0, qkvBias: false, training: true },
     projections: 'linear',
     batched: true, // the book feeds torch.stack((inputs, inputs), dim=0)
@@ -91,8 +86,6 @@ export const VARIANTS = [
     cls: 'MultiHeadAttentionWrapper',
     instance: 'mha',
     section: '3.6.1',
-    args: ['dIn', 'dOut', 'contextLength', 'dropout', 'numHeads'],
-    options: ['qkvBias'],
     book: { seed: 123, dOut: 2, numHeads: 2, contextLength: 'auto', dropout: 0, qkvBias: false, training: true },
     projections: 'linear',
     batched: true,
@@ -109,8 +102,6 @@ export const VARIANTS = [
     cls: 'MultiHeadAttention',
     instance: 'mha',
     section: '3.6.2',
-    args: ['dIn', 'dOut', 'contextLength', 'dropout', 'numHeads'],
-    options: ['qkvBias'],
     book: { seed: 123, dOut: 2, numHeads: 2, contextLength: 'auto', dropout: 0, qkvBias: false, training: true },
     projections: 'linear',
     batched: true,
@@ -124,6 +115,21 @@ export const VARIANTS = [
 ];
 
 export const DEFAULT_VARIANT = 'causal';
+
+/**
+ * Gives each variant that runs a class the class's constructor arguments and options from the
+ * package's class table: args and options (names, in order) and pyNames (name -> the book's name).
+ */
+export function bindClassTable(classes) {
+  for (const v of VARIANTS) {
+    if (!v.cls) continue;
+    const spec = classes?.find((c) => c.name === v.cls);
+    if (!spec) throw new Error(`the package has no class ${v.cls} in its class table (attn.classes)`);
+    v.args = spec.args.map((a) => a.name);
+    v.options = spec.options.map((o) => o.name);
+    v.pyNames = Object.fromEntries([...spec.args, ...spec.options].map((a) => [a.name, a.bookName]));
+  }
+}
 
 export const variantById = (id) => VARIANTS.find((v) => v.id === id);
 
