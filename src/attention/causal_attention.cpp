@@ -12,9 +12,10 @@ causal_attention::causal_attention(double d_in, double d_out, double context_len
       d_out_(validate::size(class_name(), "dOut", d_out)),
       context_length_(validate::size(class_name(), "contextLength", context_length)),
       dropout_p_(validate::probability(class_name(), "dropout", dropout_p)),
-      W_query(d_in_, d_out_, qkv_bias, gen, class_name()),
-      W_key(d_in_, d_out_, qkv_bias, gen, class_name()),
-      W_value(d_in_, d_out_, qkv_bias, gen, class_name()),
+      fits_(class_name(), parameter_floats(d_in_, d_out_, qkv_bias)),
+      W_query(d_in_, d_out_, qkv_bias, gen),
+      W_key(d_in_, d_out_, qkv_bias, gen),
+      W_value(d_in_, d_out_, qkv_bias, gen),
       dropout(dropout_p_, gen) {
     register_module("W_query", W_query);
     register_module("W_key", W_key);
@@ -37,7 +38,7 @@ workspace causal_attention::plan(const shape_t& x, bool traced) const {
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     workspace ws(class_name());
     if (traced) attention_record::plan(ws, dims.batch, 1, dims.tokens, dims.tokens, d_out_, true);
-    plan_qkv_attention(ws, layers(), dims.tokens, traced);
+    plan_qkv_attention(ws, layers(), dims.batch, dims.tokens, traced);
     ws.plan("the output", floats_of(dims.output(d_out_)));
     return ws;
 }

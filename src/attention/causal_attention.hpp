@@ -28,11 +28,15 @@ public:
     std::size_t d_in() const { return d_in_; }
     std::size_t d_out() const { return d_out_; }
     std::size_t context_length() const { return context_length_; }
+    static double parameter_floats(std::size_t d_in, std::size_t d_out, bool qkv_bias) {
+        return 3 * nn::linear::parameter_floats(d_in, d_out, qkv_bias);
+    }
 
 private:
     // First: the layers below are built from them, once they are checked.
     std::size_t d_in_, d_out_, context_length_;
     double dropout_p_;
+    nn::weights_check fits_;
 
 public:
     nn::linear W_query, W_key, W_value;

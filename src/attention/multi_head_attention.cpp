@@ -16,8 +16,9 @@ multi_head_attention_wrapper::multi_head_attention_wrapper(double d_in, double d
       context_length_(validate::size(class_name(), "contextLength", context_length)) {
     const std::size_t h = validate::size(class_name(), "numHeads", num_heads);
     validate::probability(class_name(), "dropout", dropout);
-    // All heads' weights at once, before building any: numHeads · 3 · (dIn + 1) · dOut floats.
-    validate::fits(class_name(), "the weights", 3.0 * static_cast<double>(h) * (static_cast<double>(d_in_) + 1) * d_out_);
+    // All heads' weights at once, before building any.
+    validate::fits(class_name(), "the weights",
+                   static_cast<double>(h) * causal_attention::parameter_floats(d_in_, d_out_, qkv_bias));
     heads.reserve(h);
     for (std::size_t i = 0; i < h; ++i) {
         heads.push_back(std::make_unique<causal_attention>(d_in, d_out, context_length, dropout, qkv_bias, gen));
@@ -29,7 +30,7 @@ workspace multi_head_attention_wrapper::plan(const shape_t& x, bool traced) cons
     const auto dims = validate::input(class_name(), x, d_in_, true, context_length_);
     workspace ws(class_name());
     if (traced) attention_record::plan(ws, dims.batch, heads.size(), dims.tokens, dims.tokens, d_out_, true);
-    plan_qkv_attention(ws, heads[0]->layers(), dims.tokens, traced);  // the heads run one at a time
+    plan_qkv_attention(ws, heads[0]->layers(), dims.batch, dims.tokens, traced);  // the heads run one at a time
     ws.plan("the output", floats_of(dims.output(heads.size() * d_out_)));
     return ws;
 }
@@ -65,10 +66,11 @@ multi_head_attention::multi_head_attention(double d_in, double d_out, double con
       num_heads_(validate::size(class_name(), "numHeads", num_heads)),
       dropout_p_(validate::probability(class_name(), "dropout", dropout_p)),
       head_dim_(validate::divisible(class_name(), "dOut", d_out_, "numHeads", num_heads_)),
-      W_query(d_in_, d_out_, qkv_bias, gen, class_name()),
-      W_key(d_in_, d_out_, qkv_bias, gen, class_name()),
-      W_value(d_in_, d_out_, qkv_bias, gen, class_name()),
-      out_proj(d_out_, d_out_, true, gen, class_name()),
+      fits_(class_name(), parameter_floats(d_in_, d_out_, qkv_bias)),
+      W_query(d_in_, d_out_, qkv_bias, gen),
+      W_key(d_in_, d_out_, qkv_bias, gen),
+      W_value(d_in_, d_out_, qkv_bias, gen),
+      out_proj(d_out_, d_out_, true, gen),
       dropout(dropout_p_, gen) {
     register_module("W_query", W_query);
     register_module("W_key", W_key);
@@ -91,7 +93,7 @@ workspace multi_head_attention::plan(const shape_t& x, bool traced) const {
         attention_record::plan(ws, dims.batch, num_heads_, dims.tokens, dims.tokens, head_dim(), true);
         ws.plan("the projections", floats_of(out_shape));  // concat
     }
-    plan_qkv_attention(ws, layers(), dims.tokens, traced);
+    plan_qkv_attention(ws, layers(), dims.batch, dims.tokens, traced);
     ws.plan("the output", floats_of(out_shape));
     return ws;
 }

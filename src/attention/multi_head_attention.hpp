@@ -36,6 +36,9 @@ public:
 
     std::size_t num_heads() const { return num_heads_; }
     std::size_t head_dim() const { return head_dim_; }
+    static double parameter_floats(std::size_t d_in, std::size_t d_out, bool qkv_bias) {
+        return 3 * nn::linear::parameter_floats(d_in, d_out, qkv_bias) + nn::linear::parameter_floats(d_out, d_out, true);
+    }
     // The attention of this module as run_qkv_attention takes it.
     qkv_attention layers() const;
 
@@ -46,6 +49,7 @@ private:
     std::size_t d_in_, d_out_, context_length_, num_heads_;
     double dropout_p_;
     std::size_t head_dim_;
+    nn::weights_check fits_;
 
 public:
     nn::linear W_query, W_key, W_value, out_proj;

@@ -14,7 +14,8 @@ attention_dims dims_of(const qkv_attention& a, std::size_t tokens) {
 }
 }  // namespace
 
-void plan_qkv_attention(workspace& ws, const qkv_attention& a, std::size_t tokens, bool recording) {
+void plan_qkv_attention(workspace& ws, const qkv_attention& a, std::size_t batch, std::size_t tokens, bool recording) {
+    if (batch == 0 || tokens == 0) return;
     ws.plan("the projections", 3.0 * static_cast<double>(tokens) * static_cast<double>(a.d_out));
     const bool materialises = attention_materialises(a.drop, recording);
     ws.plan(materialises ? "the attention matrices" : "the attention kernel's scratch",

@@ -22,8 +22,8 @@ struct qkv_attention {
 };
 
 // Plans what run_qkv_attention holds besides its output and a record: the (T, 3·dOut) buffer
-// and the attention's scratch.
-void plan_qkv_attention(workspace& ws, const qkv_attention& a, std::size_t tokens, bool recording);
+// and the attention's scratch (nothing for an empty batch).
+void plan_qkv_attention(workspace& ws, const qkv_attention& a, std::size_t batch, std::size_t tokens, bool recording);
 
 // x: (B, T, dIn) contiguous. Writes the (B·T, dOut) result into the columns [col0, col0 + dOut)
 // of out's rows (out: (..., width)); an empty `out` is allocated as `out_shape` once x's last

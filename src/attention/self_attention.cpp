@@ -22,7 +22,7 @@ workspace plan_single_head(const char* cls, const qkv_attention& a, const shape_
     const auto dims = validate::input(cls, x, a.d_in, false, 0);
     workspace ws(cls);
     if (traced) attention_record::plan(ws, 1, 1, dims.tokens, dims.tokens, a.d_out, false);
-    plan_qkv_attention(ws, a, dims.tokens, traced);
+    plan_qkv_attention(ws, a, dims.batch, dims.tokens, traced);
     ws.plan("the output", static_cast<double>(dims.tokens) * a.d_out);
     return ws;
 }
@@ -70,9 +70,11 @@ tensor simplified_self_attention(const tensor& x, trace* tr) {
 // ---- SelfAttention_v1 ------------------------------------------------------------------
 
 self_attention_v1::self_attention_v1(double d_in, double d_out, generator& gen)
-    : d_in_(validate::size(class_name(), "dIn", d_in)), d_out_(validate::size(class_name(), "dOut", d_out)) {
+    : d_in_(validate::size(class_name(), "dIn", d_in)),
+      d_out_(validate::size(class_name(), "dOut", d_out)),
+      fits_(class_name(), 3.0 * static_cast<double>(d_in_) * static_cast<double>(d_out_)) {
     for (auto* w : {&W_query, &W_key, &W_value}) {
-        *w = nn::packed_matrix(d_out_, d_in_, /*transposed=*/true, class_name());
+        *w = nn::packed_matrix(d_out_, d_in_, /*transposed=*/true);
         w->fill_rows([&](float* row, std::size_t n) { gen.uniform_(row, n, 0.0, 1.0); });  // torch.rand(dIn, dOut)
     }
     register_parameter("W_query", W_query);
@@ -98,9 +100,10 @@ tensor self_attention_v1::forward(const tensor& x, trace* tr) { return forward_s
 self_attention_v2::self_attention_v2(double d_in, double d_out, bool qkv_bias, generator& gen)
     : d_in_(validate::size(class_name(), "dIn", d_in)),
       d_out_(validate::size(class_name(), "dOut", d_out)),
-      W_query(d_in_, d_out_, qkv_bias, gen, class_name()),
-      W_key(d_in_, d_out_, qkv_bias, gen, class_name()),
-      W_value(d_in_, d_out_, qkv_bias, gen, class_name()) {
+      fits_(class_name(), 3 * nn::linear::parameter_floats(d_in_, d_out_, qkv_bias)),
+      W_query(d_in_, d_out_, qkv_bias, gen),
+      W_key(d_in_, d_out_, qkv_bias, gen),
+      W_value(d_in_, d_out_, qkv_bias, gen) {
     register_module("W_query", W_query);
     register_module("W_key", W_key);
     register_module("W_value", W_value);

@@ -20,6 +20,7 @@ public:
 
 private:
     std::size_t d_in_, d_out_;
+    nn::weights_check fits_;
 
 public:
     // nn.Parameter(torch.rand(dIn, dOut)) each, used as x @ W
@@ -36,6 +37,7 @@ public:
 
 private:
     std::size_t d_in_, d_out_;  // first: the projections below are built from them
+    nn::weights_check fits_;
 
 public:
     nn::linear W_query, W_key, W_value;  // nn.Linear(dIn, dOut, bias=qkvBias)

@@ -102,13 +102,16 @@ std::vector<float> pack_b(const float* b, int n, int k, std::ptrdiff_t col_strid
   return panels;
 }
 
-// One product X · Wᵀ + bias of a multi-output call: W packed as by pack_b (n columns), y (M, n).
+// One product X · Wᵀ + bias of a multi-output call, y (M, n): W packed as by pack_b (n columns,
+// every panel 8 wide), except that the last panel is read from `tail` when it is given (a
+// PackedWeights' narrower last panel, padded to 8 for this call).
 struct Output {
   const float* panels;
   int n;
   const float* bias;
   float* y;
   int ldy;
+  const float* tail;
 };
 
 // y_o(M, n_o) = X(M, K) · W_oᵀ + bias_o for every output o. Each block of X is packed once and
@@ -145,7 +148,8 @@ void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int 
         for (int p = 0; p < num_panels(n); ++p) {
           const int j0 = p * kNR;
           const int nr = std::min(kNR, n - j0);
-          const float* bp = out.panels + (std::size_t(p) * k + k0) * kNR;
+          const float* bp = out.tail && p == num_panels(n) - 1 ? out.tail + std::size_t(k0) * kNR
+                                                                : out.panels + (std::size_t(p) * k + k0) * kNR;
           const float* bb = nullptr;
           if (init == Init::kBias) {
             if (nr == kNR) {
@@ -180,21 +184,22 @@ void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int 
 
 }  // namespace
 
-PackedWeights f32_gemm_pack(const float* w, int n, int k) {
+namespace {
+// PackedWeights of n columns whose element (col j, depth kk) is at b[j · col_stride + kk · depth_stride].
+PackedWeights pack_weights(const float* b, int n, int k, std::ptrdiff_t col_stride, std::ptrdiff_t depth_stride) {
   PackedWeights pw;
   pw.n = n;
   pw.k = k;
-  if (n > 0 && k > 0) pw.panels = pack_b(w, n, k, /*col_stride=*/k, /*depth_stride=*/1);
+  pw.panels.resize(std::size_t(n) * std::size_t(k));
+  for (int j = 0; j < n; ++j)
+    for (int kk = 0; kk < k; ++kk) pw.panels[pw.offset(j, kk)] = b[j * col_stride + kk * depth_stride];
   return pw;
 }
+}  // namespace
 
-PackedWeights f32_gemm_pack_transposed(const float* wt, int k, int n) {
-  PackedWeights pw;
-  pw.n = n;
-  pw.k = k;
-  if (n > 0 && k > 0) pw.panels = pack_b(wt, n, k, /*col_stride=*/1, /*depth_stride=*/n);
-  return pw;
-}
+PackedWeights f32_gemm_pack(const float* w, int n, int k) { return pack_weights(w, n, k, k, 1); }
+
+PackedWeights f32_gemm_pack_transposed(const float* wt, int k, int n) { return pack_weights(wt, n, k, 1, n); }
 
 void f32_gemm_unpack(const PackedWeights& w, float* out) {
   for (int j = 0; j < w.n; ++j)
@@ -204,8 +209,19 @@ void f32_gemm_unpack(const PackedWeights& w, float* out) {
 void f32_gemm(int m, const float* x, int ldx, const GemmOutput* outs, int count) {
   if (count <= 0) return;
   Output list[kMaxGemmOutputs];
-  for (int o = 0; o < count; ++o)
-    list[o] = {outs[o].w->panels.data(), outs[o].w->n, outs[o].bias, outs[o].y, outs[o].ldy};
+  // The narrower last panels, padded to 8 columns for this call (K·8 floats each).
+  std::vector<float> tails[kMaxGemmOutputs];
+  for (int o = 0; o < count; ++o) {
+    const PackedWeights& w = *outs[o].w;
+    const int r = w.n % kNR;
+    if (r && w.k > 0) {
+      tails[o].assign(std::size_t(w.k) * kNR, 0.0f);
+      const float* src = w.panels.data() + std::size_t(w.n / kNR) * w.k * kNR;
+      for (int kk = 0; kk < w.k; ++kk)
+        for (int j = 0; j < r; ++j) tails[o][std::size_t(kk) * kNR + j] = src[std::size_t(kk) * r + j];
+    }
+    list[o] = {w.panels.data(), w.n, outs[o].bias, outs[o].y, outs[o].ldy, r ? tails[o].data() : nullptr};
+  }
   gemm_packed(m, outs[0].w->k, x, ldx, list, count);
 }
 
@@ -234,7 +250,7 @@ void f32_gemm_ref(int m, const float* x, int ldx, const PackedWeights& w, const 
 void f32_matmul(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/1, /*depth_stride=*/ldb) : std::vector<float>();
-  const Output out{panels.data(), n, nullptr, c, ldc};
+  const Output out{panels.data(), n, nullptr, c, ldc, nullptr};
   gemm_packed(m, k, a, lda, &out, 1);
 }
 
@@ -251,7 +267,7 @@ void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b
 void f32_matmul_nt(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/ldb, /*depth_stride=*/1) : std::vector<float>();
-  const Output out{panels.data(), n, nullptr, c, ldc};
+  const Output out{panels.data(), n, nullptr, c, ldc, nullptr};
   gemm_packed(m, k, a, lda, &out, 1);
 }
 

@@ -26,14 +26,22 @@ inline constexpr int kGemmMR = ATTN_GEMM_MR;
 inline constexpr int kGemmMC = ATTN_GEMM_MC;
 
 // W (N, K) in the GEMM's packed layout: the only copy of an nn.Linear weight (src/nn/linear.hpp).
+// Exactly N·K floats: the full panels of 8 output columns, then the r = N mod 8 last columns in a
+// panel of their own width (f32_gemm pads that one to 8 in a scratch copy per call, O(K), so
+// small or odd out_features cost no stored padding).
 struct PackedWeights {
   int n = 0, k = 0;
-  // Layout: ceil(N/8) panels; panel p holds, for k = 0..K-1, the 8 floats
-  // W[8p + 0 .. 8p + 7][k] (columns past N are zero). Panel p starts at p * K * 8.
+  // Panel p < n / 8 holds, for kk = 0..K-1, the 8 floats W[8p .. 8p + 7][kk], starting at p·K·8;
+  // the last, r-wide panel holds W[8p .. 8p + r - 1][kk] for each kk, starting at (n / 8)·K·8.
   std::vector<float> panels;
 
-  // W[j][kk], read through the packed layout.
-  float at(int j, int kk) const { return panels[(std::size_t(j / 8) * std::size_t(k) + std::size_t(kk)) * 8 + std::size_t(j % 8)]; }
+  // Where W[j][kk] is in `panels`.
+  std::size_t offset(int j, int kk) const {
+    const std::size_t full = std::size_t(n / 8), p = std::size_t(j / 8), col = std::size_t(j % 8);
+    const std::size_t width = p < full ? 8 : std::size_t(n % 8);
+    return p * std::size_t(k) * 8 + std::size_t(kk) * width + col;
+  }
+  float at(int j, int kk) const { return panels[offset(j, kk)]; }
 };
 
 // w: (N, K) row-major (PyTorch nn.Linear weight layout).

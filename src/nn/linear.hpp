@@ -9,10 +9,12 @@ namespace attn::nn {
 class linear : public module {
 public:
     // Draws the weight then the bias from `gen` as nn.Linear's reset_parameters does
-    // (kaiming_uniform_ with a = sqrt(5), then uniform(-1/sqrt(in), 1/sqrt(in))). `owner` (the
-    // class being built) names the error when the weights exceed the memory limit.
-    linear(std::size_t in, std::size_t out, bool bias, generator& gen, const char* owner = "Linear");
+    // (kaiming_uniform_ with a = sqrt(5), then uniform(-1/sqrt(in), 1/sqrt(in))).
+    linear(std::size_t in, std::size_t out, bool bias, generator& gen);
     const char* class_name() const override { return "Linear"; }
+    static double parameter_floats(std::size_t in, std::size_t out, bool bias) {
+        return (static_cast<double>(in) + (bias ? 1.0 : 0.0)) * static_cast<double>(out);
+    }
 
     std::size_t in_features() const { return static_cast<std::size_t>(weight.packed.k); }
     std::size_t out_features() const { return static_cast<std::size_t>(weight.packed.n); }
@@ -23,6 +25,10 @@ public:
         return {&weight.packed, has_bias_ ? bias.value.data() : nullptr, y, static_cast<int>(ldy)};
     }
 
+private:
+    weights_check fits_;  // first: before the parameters are allocated
+
+public:
     packed_matrix weight;  // (out, in)
     tensor_parameter bias;  // (out), registered only with bias=True
 

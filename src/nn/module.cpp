@@ -32,22 +32,14 @@ namespace nn {
 
 // ---- parameters -----------------------------------------------------------------------------
 
-tensor_parameter::tensor_parameter(const shape_t& shape, float fill, const char* owner) {
-    double n = 1;
-    for (std::size_t d : shape) n *= static_cast<double>(d);
-    validate::fits(owner, "the weights", n);
-    value = make_tensor(shape, fill);
-}
+weights_check::weights_check(const char* cls, double floats) { validate::fits(cls, "the weights", floats); }
 
 // ---- packed_matrix --------------------------------------------------------------------------
 
-packed_matrix::packed_matrix(std::size_t out, std::size_t in, bool transposed, const char* owner)
-    : transposed_(transposed) {
-    // In double: out · in may not fit wasm32's size_t.
-    validate::fits(owner, "the weights", std::ceil(static_cast<double>(out) / 8) * 8 * static_cast<double>(in));
+packed_matrix::packed_matrix(std::size_t out, std::size_t in, bool transposed) : transposed_(transposed) {
     packed.n = static_cast<int>(out);
     packed.k = static_cast<int>(in);
-    packed.panels.assign((out + 7) / 8 * 8 * in, 0.0f);  // whole 8-column panels, padding zero
+    packed.panels.assign(out * in, 0.0f);
 }
 
 shape_t packed_matrix::shape() const {
@@ -56,14 +48,11 @@ shape_t packed_matrix::shape() const {
 }
 
 void packed_matrix::scatter_row(std::size_t r, const float* row) {
-    const std::size_t k = static_cast<std::size_t>(packed.k);
-    float* panels = packed.panels.data();
+    const int k = packed.k, n = packed.n, i = static_cast<int>(r);
     if (transposed_) {  // row r of W (in, out) is input feature r of every output column
-        for (std::size_t j = 0; j < static_cast<std::size_t>(packed.n); ++j)
-            panels[((j / 8) * k + r) * 8 + j % 8] = row[j];
+        for (int j = 0; j < n; ++j) packed.panels[packed.offset(j, i)] = row[j];
     } else {  // row r of W (out, in) is output column r
-        float* panel = panels + (r / 8) * k * 8 + r % 8;
-        for (std::size_t kk = 0; kk < k; ++kk) panel[kk * 8] = row[kk];
+        for (int kk = 0; kk < k; ++kk) packed.panels[packed.offset(i, kk)] = row[kk];
     }
 }
 

@@ -56,8 +56,7 @@ public:
     tensor value;
 
     tensor_parameter() = default;
-    // `shape` filled with `fill`; `owner` names the memory-limit error of a tensor too large.
-    tensor_parameter(const shape_t& shape, float fill, const char* owner);
+    tensor_parameter(const shape_t& shape, float fill) : value(make_tensor(shape, fill)) {}
     shape_t shape() const override { return to_shape(value.shape()); }
     tensor get() const override { return value; }
     void set(const tensor& v) override { value = v; }
@@ -69,8 +68,7 @@ public:
 class packed_matrix : public parameter {
 public:
     packed_matrix() = default;
-    // Zero; `owner` (the class being built) names the memory-limit error of a matrix too large.
-    packed_matrix(std::size_t out, std::size_t in, bool transposed, const char* owner);
+    packed_matrix(std::size_t out, std::size_t in, bool transposed);  // zero
 
     shape_t shape() const override;
     tensor get() const override;
@@ -88,6 +86,14 @@ public:
 private:
     void scatter_row(std::size_t r, const float* row);
     bool transposed_ = false;
+};
+
+// Checks, before a module allocates anything, that its parameters fit the memory limit
+// ("MultiHeadAttention: the weights would need 96 MiB, ..."): a module's first member, made from
+// its class's parameter_floats(...), which adds up those of its layers (a refused module has
+// allocated nothing, and no size wraps wasm32's size_t).
+struct weights_check {
+    weights_check(const char* cls, double floats);
 };
 
 // What load_state_dict(strict = false) could not match.
