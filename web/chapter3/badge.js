@@ -2,8 +2,8 @@
 // the values the book prints (tests/fixtures/chapter.json, written by PyTorch from the book's
 // code), at the book's 4 printed decimals. The reference is only ever compared against, never
 // shown as a result.
-import { BOOK_CHECKS, BOOK_INPUTS, bookParams } from './book.js';
-import { sameInputs } from './parse.js';
+import { BOOK_CHECKS, BOOK_INPUTS } from './book.js';
+import { sameMatrix } from '../lib/parse.js';
 
 /** The numbers in one of the book's printed tensors, in order: "tensor([[0.2996, -inf], ...])". */
 export function printedNumbers(text) {
@@ -28,8 +28,8 @@ export function compareWithBook(reference, state, result) {
   const sets = BOOK_CHECKS[state.variant] ?? [];
   if (!reference) return { state: 'none', reason: 'The book\'s reference numbers could not be loaded.' };
   const differences = [];
-  if (!sameInputs(state.inputs, BOOK_INPUTS)) differences.push('the inputs');
-  const p = state.params;
+  if (!sameMatrix(state.x, BOOK_INPUTS)) differences.push('the inputs');
+  const p = state;
   const dropoutOff = p.dropout === 0 || p.training === false;
   // The first set of settings that the page's settings match.
   let chosen = null;
@@ -51,10 +51,11 @@ export function compareWithBook(reference, state, result) {
   }
   if (!chosen) differences.push(...(firstMisses ?? []));
   if (differences.length > 0) {
-    return { state: 'off', differences, book: bookParams(state.variant) };
+    return { state: 'off', differences };
   }
   const items = chosen.checks.map((c) => {
     const ours = c.pick(result);
+    if (!ours) return null;
     const want = printedNumbers(reference.printed[c.name]);
     const shapeOk = JSON.stringify(ours.shape) === JSON.stringify(reference.tensors[c.name].shape);
     let n = 0;
@@ -62,7 +63,7 @@ export function compareWithBook(reference, state, result) {
       for (let k = 0; k < want.length; k++) if (agree(ours.data[k], want[k])) n++;
     }
     return { name: c.name, section: c.section, agree: n, total: want.length, shapeOk };
-  });
+  }).filter(Boolean);
   const allAgree = items.every((it) => it.shapeOk && it.agree === it.total);
   return { state: allAgree ? 'ok' : 'bad', items };
 }

@@ -18,12 +18,16 @@ export function download(blob, name) {
 /** A float32 value for JSON: the exact value as a number, non-finite ones as strings. */
 const jsonValue = (v) => (Number.isFinite(v) ? Number(exactText(v)) : exactText(v));
 
+// Section 3.5's stepping stones under the names the book gives them.
+const STONE_NAMES = { unmasked: 'attn_weights_unmasked', tril: 'mask_simple', renormalized: 'masked_simple_norm', dropoutOnes: 'dropout_example' };
+
 /** All tensors of one result, in pipeline order, as { name: Tensor }. */
 export function allTensors(result) {
   const out = { inputs: result.inputs };
   for (const [k, t] of Object.entries(result.trace)) out[`trace.${k}`] = t;
   out.output = result.output;
   for (const [k, t] of Object.entries(result.stateDict)) out[`state_dict.${k}`] = t;
+  if (result.stones) for (const [k, name] of Object.entries(STONE_NAMES)) out[`book.${name}`] = result.stones[k];
   return out;
 }
 
