@@ -30,6 +30,7 @@
 #include "core/limits.hpp"
 #include "core/validate.hpp"
 #include "core/workspace.hpp"
+#include "gpt/generation.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/peak.hpp"
 #include "kernels/warm_up.hpp"
@@ -95,6 +96,30 @@ val to_js(const attn::tensor& t) {
 val trace_to_js(const attn::trace& tr) {
     val out = val::object();
     for (const auto& [name, value] : tr.entries) out.set(name, to_js(value));
+    if (!tr.layers.empty()) {
+        val layers = val::array();
+        for (const auto& layer : tr.layers) layers.call<void>("push", layer ? trace_to_js(*layer) : val::null());
+        out.set("layers", layers);
+    }
+    return out;
+}
+
+// ids: a Float64Array of the shape's product (the values are checked by the core against vocab).
+attn::token_ids ids_from_js(const val& data, const val& shape, const char* who, const char* arg, std::size_t vocab) {
+    const attn::shape_t s = shape_from_js(shape, who);
+    const std::vector<double> values = emscripten::convertJSArrayToNumberVector<double>(data);
+    if (values.size() != static_cast<std::size_t>(attn::floats_of(s)))
+        attn::raise_range({who, arg}, arg, " has ", values.size(), " values, shape ", attn::shape_str(s), " needs ",
+                          attn::floats_of(s));
+    return attn::validate::ids(who, arg, values.data(), s, vocab);
+}
+
+val ids_to_js(const attn::token_ids& ids) {
+    val out = val::object();
+    val shape = val::array();
+    for (std::size_t d : ids.shape) shape.call<void>("push", static_cast<double>(d));
+    out.set("shape", shape);
+    out.set("data", val::global("Int32Array").new_(emscripten::typed_memory_view(ids.data.size(), ids.data.data())));
     return out;
 }
 
@@ -118,6 +143,7 @@ const char* kind_name(attn::api::arg_kind k) {
         case attn::api::arg_kind::size: return "size";
         case attn::api::arg_kind::probability: return "probability";
         case attn::api::arg_kind::flag: return "flag";
+        case attn::api::arg_kind::config: return "config";
     }
     return "";
 }
@@ -144,9 +170,25 @@ val class_table() {
         c.set("section", val(spec.section));
         c.set("args", args_to_js(spec.args));
         c.set("options", args_to_js(spec.options));
+        c.set("config", args_to_js(spec.config));
         c.set("input", val(spec.input == attn::api::input_kind::floats ? "floats" : "tokenIds"));
+        c.set("inputArg", val(spec.input_arg));
         out.call<void>("push", c);
     }
+    return out;
+}
+
+// The book's GPT_CONFIG_124M, from the core (one definition).
+val gpt_config_124m() {
+    const attn::gpt::config c = attn::gpt::gpt2_124m;
+    val out = val::object();
+    out.set("vocab_size", c.vocab_size);
+    out.set("context_length", c.context_length);
+    out.set("emb_dim", c.emb_dim);
+    out.set("n_heads", c.n_heads);
+    out.set("n_layers", c.n_layers);
+    out.set("drop_rate", c.drop_rate);
+    out.set("qkv_bias", c.qkv_bias);
     return out;
 }
 
@@ -155,21 +197,69 @@ val class_table() {
 // One handle type for every class of the class table: the JS classes of api.js hold one each.
 class module_handle {
 public:
-    // Builds the named class from `args` ({dIn: 3, qkvBias: false, ...}, kinds checked by api.js);
-    // returns null or an error value.
+    // Builds the named class from `args` ({dIn: 3, qkvBias: false, ...}, and a cfg's keys by their
+    // own names: {emb_dim: 768, ...}; kinds checked by api.js); returns null or an error value.
     val init(const std::string& cls, val args) {
         return guarded([&]() -> val {
             const auto* spec = attn::api::find_class(cls);
             if (!spec) attn::raise_type({"attention-wasm", ""}, "unknown class '", cls, "'");
+            spec_ = spec;
             attn::api::arg_values values;
-            for (const auto* list : {&spec->args, &spec->options})
+            for (const auto* list : {&spec->args, &spec->options, &spec->config})
                 for (const auto& a : *list) {
+                    if (a.kind == attn::api::arg_kind::config) continue;  // its keys are in spec->config
                     if (a.kind == attn::api::arg_kind::flag) values.flags[a.name] = args[a.name].as<bool>();
                     else values.numbers[a.name] = args[a.name].as<double>();
                 }
             module_ = spec->make(values, attn::default_generator());
             return val::null();
         }, cls);
+    }
+
+    // Token ids (data: Float64Array) through an Embedding or the GPT model. options:
+    // {traceAll, traceLayers: number[], useCache}, checked for kinds by api.js.
+    val forward_ids(val data, val shape, val options) {
+        return guarded([&]() -> val {
+            auto* m = dynamic_cast<attn::nn::token_module*>(module_.get());
+            attn::nn::token_options o;
+            o.use_cache = options["useCache"].as<bool>();
+            o.trace_all = options["traceAll"].as<bool>();
+            for (double layer : emscripten::vecFromJSArray<double>(options["traceLayers"]))
+                o.trace_layers.push_back(attn::validate::count(module_->class_name(), "options.trace.layers", layer));
+            m->plan(shape_from_js(shape, module_->class_name()), o);
+            const attn::token_ids ids = ids_from_js(data, shape, module_->class_name(), spec_->input_arg, m->vocab());
+            attn::trace tr;
+            attn::tensor y = m->forward(ids, o, o.traced() ? &tr : nullptr);
+            return forward_result(y, o.traced() ? &tr : nullptr);
+        }, module_->class_name());
+    }
+
+    void reset_kv_cache() { gpt()->reset_kv_cache(); }
+
+    // The book's generation loops on this GPT model: mode 'simple' (greedy), 'cached' (greedy
+    // with the KV cache; contextSize may be null) or 'sample' (temperature, topK, eosId; null
+    // where not given). Returns the ids {shape, data: Int32Array}.
+    val generate(std::string mode, val data, val shape, double max_new, val context_size, double temperature,
+                 val top_k, val eos_id) {
+        const char* fn = mode == "simple" ? "generateTextSimple" : mode == "cached" ? "generateTextSimpleCached" : "generate";
+        return guarded([&]() -> val {
+            auto& m = *gpt();
+            const attn::token_ids idx = ids_from_js(data, shape, fn, "idx", m.vocab());
+            const std::size_t n = attn::validate::count(fn, "maxNewTokens", max_new);
+            std::optional<std::size_t> ctx;
+            if (!context_size.isNull()) ctx = attn::validate::size(fn, "contextSize", context_size.as<double>());
+            if (mode == "cached") return ids_to_js(attn::gpt::generate_text_simple_cached(m, idx, n, ctx));
+            if (!ctx) attn::raise_type({fn, "contextSize"}, "contextSize is missing");
+            if (mode == "simple") return ids_to_js(attn::gpt::generate_text_simple(m, idx, n, *ctx));
+            attn::gpt::sampling s;
+            s.temperature = attn::validate::non_negative(fn, "temperature", temperature);
+            if (!top_k.isNull()) s.top_k = attn::validate::size(fn, "topK", top_k.as<double>());
+            if (!eos_id.isNull()) {
+                const double e = eos_id.as<double>();
+                s.eos_id = static_cast<std::int32_t>(attn::validate::ids(fn, "eosId", &e, {}, m.vocab()).data[0]);
+            }
+            return ids_to_js(attn::gpt::generate(m, idx, n, *ctx, s, attn::default_generator()));
+        }, fn);
     }
 
     val forward(val data, val shape, bool with_trace) {
@@ -216,6 +306,10 @@ public:
     double parameter_bytes() const { return static_cast<double>(module_->parameter_bytes()); }
 
 private:
+    // This handle's GPT model (api.js calls GPT-only methods on GPTModel handles only).
+    attn::gpt::gpt_model* gpt() const { return dynamic_cast<attn::gpt::gpt_model*>(module_.get()); }
+
+    const attn::api::class_spec* spec_ = nullptr;
     std::unique_ptr<attn::nn::module> module_;
 };
 
@@ -291,7 +385,8 @@ val random_tensor(val shape, bool normal) {
 }
 
 // Bytes the allocator has handed out and not taken back: flat across calls means no leak.
-double heap_in_use() { return static_cast<double>(mallinfo().uordblks); }
+// (mallinfo's fields are ints: read as unsigned, they count up to the 4 GiB heap.)
+double heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
 double heap_size() { return static_cast<double>(emscripten_get_heap_size()); }
 
 bool simd_build() {
@@ -316,9 +411,12 @@ double madd_peak(double iterations) { return attn::kernels::f32_madd_peak_loop(s
 // api.js checks the sizes (integers in [1, 4096], repeats in [1, 1000]) before calling.
 double gemm_bench(int m, int k, int n, int repeats) { return attn::kernels::f32_gemm_bench(m, k, n, repeats); }
 
-// The module may use what is left of the maximum heap after code, stack and static data.
+// The module may use what is left of the maximum heap after code, stack and static data. (In 64
+// bits: a 4 GiB maximum does not fit wasm32's size_t; what is left does.)
 struct memory_limit_init {
-    memory_limit_init() { attn::set_memory_limit(static_cast<std::size_t>(ATTN_MAX_MEMORY) - (std::size_t{64} << 20)); }
+    memory_limit_init() {
+        attn::set_memory_limit(static_cast<std::size_t>(std::uint64_t{ATTN_MAX_MEMORY} - (std::uint64_t{64} << 20)));
+    }
 } memory_limit_init_instance;
 
 }  // namespace
@@ -328,6 +426,9 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
         .constructor<>()
         .function("init", &module_handle::init)
         .function("forward", &module_handle::forward)
+        .function("forwardIds", &module_handle::forward_ids)
+        .function("resetKVCache", &module_handle::reset_kv_cache)
+        .function("generate", &module_handle::generate)
         .function("stateDict", &module_handle::state_dict)
         .function("loadStateDict", &module_handle::load_state_dict)
         .function("train", &module_handle::train)
@@ -335,6 +436,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
         .function("className", &module_handle::class_name)
         .function("parameterBytes", &module_handle::parameter_bytes);
     emscripten::function("classTable", &class_table);
+    emscripten::function("gptConfig124M", &gpt_config_124m);
     emscripten::function("softmax", &softmax);
     emscripten::function("simplifiedSelfAttention", &simplified);
     emscripten::function("sumNormalize", &unary<attn::sum_normalize, sum_normalize_name>);

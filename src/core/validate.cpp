@@ -23,6 +23,20 @@ std::size_t size(const char* cls, const char* arg, double value) {
     return static_cast<std::size_t>(value);
 }
 
+std::size_t count(const char* cls, const char* arg, double value) {
+    if (!std::isfinite(value) || value != std::floor(value) || value < 0)
+        raise_range({cls, arg}, arg, " (", js_number{value}, ") must be a non-negative integer");
+    if (value > static_cast<double>(max_axis))
+        raise_range({cls, arg}, arg, " (", js_number{value}, ") is too large (at most ", max_axis, ")");
+    return static_cast<std::size_t>(value);
+}
+
+double non_negative(const char* cls, const char* arg, double value) {
+    if (!(value >= 0) || std::isinf(value))
+        raise_range({cls, arg}, arg, " (", js_number{value}, ") must be a finite number >= 0");
+    return value;
+}
+
 double probability(const char* cls, const char* arg, double p) {
     if (!(p >= 0.0 && p <= 1.0)) raise_range({cls, arg}, arg, " (", js_number{p}, ") must be a probability in [0, 1]");
     return p;

@@ -17,6 +17,12 @@ namespace attn::validate {
 // huge negative values never reach an integer conversion (undefined behaviour).
 std::size_t size(const char* cls, const char* arg, double value);
 
+// A count: a non-negative integer of at most max_axis (maxNewTokens may be 0).
+std::size_t count(const char* cls, const char* arg, double value);
+
+// A number >= 0 (a temperature); NaN and infinity are refused.
+double non_negative(const char* cls, const char* arg, double value);
+
 // dropout probability in [0, 1]; NaN is refused.
 double probability(const char* cls, const char* arg, double p);
 

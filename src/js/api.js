@@ -1,7 +1,7 @@
 // The API object init() resolves to: tensors, the generator, functions, and the book's classes,
 // made from the core's class table (src/api/class_table.cpp) over one Embind handle type.
 import { apiError, describe, requireBoolean, requireIntegerIn, requireNumber, requireOptions, unwrap } from './errors.js';
-import { Tensor, checkShapeKinds, fromRaw, toTensorParts } from './tensor.js';
+import { Tensor, checkShapeKinds, fromRaw, toIdParts, toTensorParts } from './tensor.js';
 
 const TWO_64 = 1n << 64n;
 
@@ -18,9 +18,23 @@ function seedHalves(seed) {
 }
 
 // The JS value of one constructor argument of the class table: numbers for sizes and
-// probabilities, booleans for flags (kinds only: the core checks the values).
-function argument(cls, spec, value) {
-  return spec.kind === 'flag' ? requireBoolean(cls, spec.name, value) : requireNumber(cls, spec.name, value);
+// probabilities, booleans for flags (kinds only: the core checks the values). `name` is how
+// messages call it ('cfg.emb_dim' for a key of the book's cfg).
+function argument(cls, spec, value, name = spec.name) {
+  return spec.kind === 'flag' ? requireBoolean(cls, name, value) : requireNumber(cls, name, value);
+}
+
+// The keys of a cfg argument (the book's config dict) that the class reads; other keys are ignored,
+// as the book's classes ignore them (FeedForward reads only emb_dim of GPT_CONFIG_124M).
+function configValues(cls, keys, cfg) {
+  if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg))
+    throw apiError(TypeError, cls, 'cfg', `${cls}: cfg must be the book's config object (like attn.GPT_CONFIG_124M), got ${describe(cfg)}`);
+  const values = {};
+  for (const key of keys) {
+    if (!(key.name in cfg)) throw apiError(TypeError, cls, `cfg.${key.name}`, `${cls}: cfg.${key.name} is missing (the class reads ${keys.map((k) => k.name).join(', ')})`);
+    values[key.name] = argument(cls, key, cfg[key.name], `cfg.${key.name}`);
+  }
+  return values;
 }
 
 export function makeApi(raw, version, warmedUp) {
@@ -47,7 +61,28 @@ export function makeApi(raw, version, warmedUp) {
   };
   const input = (x, who, arg = 'x') => toTensorParts(x, undefined, who, arg);
   const traced = (who, opts) => requireOptions(who, opts).trace === undefined ? false : requireBoolean(who, 'options.trace', opts.trace);
+  // A token module's forward options: trace (true, or { layers: [i, ...] }) and useCache.
+  const tokenOptions = (who, opts) => {
+    const o = requireOptions(who, opts, '{ trace: true }');
+    const useCache = o.useCache === undefined ? false : requireBoolean(who, 'options.useCache', o.useCache);
+    let traceAll = false, traceLayers = [];
+    if (o.trace === true || o.trace === false || o.trace === undefined) traceAll = o.trace === true;
+    else if (o.trace !== null && typeof o.trace === 'object' && Array.isArray(o.trace.layers)) {
+      traceLayers = o.trace.layers.map((l) => requireNumber(who, 'options.trace.layers', l));
+    } else {
+      throw apiError(TypeError, who, 'options.trace', `${who}: options.trace must be a boolean or { layers: [indices] }, got ${describe(o.trace)}`);
+    }
+    return { useCache, traceAll, traceLayers };
+  };
+  // A traced token forward's trace: { layers: [trace | null, ...] } for the GPT model.
+  const traceOf = (t) => {
+    const out = mapValues(Object.fromEntries(Object.entries(t).filter(([k]) => k !== 'layers')), fromRaw);
+    if (t.layers) out.layers = t.layers.map((l) => (l === null ? null : traceOf(l)));
+    return out;
+  };
   const result = (r, trace) => (trace ? { output: fromRaw(r.output), trace: mapValues(r.trace, fromRaw) } : fromRaw(r.output));
+
+  const classTable = raw.classTable();
 
   /** What every class of the class table shares; the classes themselves are made from the table. */
   class Module {
@@ -60,6 +95,7 @@ export function makeApi(raw, version, warmedUp) {
         throw err;
       }
       this._cls = cls;
+      this._info = classTable.find((c) => c.name === cls);
       this._handle = handle;
       registry?.register(this, handle, this);
     }
@@ -71,6 +107,12 @@ export function makeApi(raw, version, warmedUp) {
 
     forward(x, options) {
       const handle = this._live('forward');
+      if (this._info.input === 'tokenIds') {
+        const o = tokenOptions(this._cls, options);
+        const p = toIdParts(x, undefined, this._cls, this._info.inputArg);
+        const r = unwrap(handle.forwardIds(p.data, p.shape, o));
+        return o.traceAll || o.traceLayers.length ? { output: fromRaw(r.output), trace: traceOf(r.trace) } : fromRaw(r.output);
+      }
       const trace = traced(this._cls, options);
       const p = input(x, this._cls);
       return result(unwrap(handle.forward(p.data, p.shape, trace)), trace);
@@ -114,10 +156,9 @@ export function makeApi(raw, version, warmedUp) {
 
   // One JS class per entry of the core's class table: positional arguments in the table's order,
   // then an options object with the table's flags (false unless given).
-  const classTable = raw.classTable();
   const classes = {};
   for (const spec of classTable) {
-    const { name, args, options } = spec;
+    const { name, args, options, config } = spec;
     const example = options.length ? `{ ${options[0].name}: true }` : '';
     const Cls = class extends Module {
       constructor(...params) {
@@ -126,7 +167,10 @@ export function makeApi(raw, version, warmedUp) {
           throw apiError(TypeError, name, undefined, `${name}: takes (${list}), got ${params.length} arguments`);
         }
         const values = {};
-        args.forEach((a, i) => { values[a.name] = argument(name, a, params[i]); });
+        args.forEach((a, i) => {
+          if (a.kind === 'config') Object.assign(values, configValues(name, config, params[i]));
+          else values[a.name] = argument(name, a, params[i]);
+        });
         const opts = requireOptions(name, params[args.length], example);
         for (const o of options) values[o.name] = opts[o.name] === undefined ? false : argument(name, o, opts[o.name]);
         super(name, values);
@@ -135,6 +179,44 @@ export function makeApi(raw, version, warmedUp) {
     Object.defineProperty(Cls, 'name', { value: name });
     classes[name] = Cls;
   }
+
+  // The GPT model's own methods (chapter 4's KV cache).
+  Object.defineProperty(classes.GPTModel.prototype, 'resetKVCache', {
+    value() { this._live('resetKVCache').resetKVCache(); },
+  });
+
+  // ---- generation (chapters 4 and 5) ----
+  const gptHandle = (fn, model) => {
+    if (!(model instanceof classes.GPTModel)) throw apiError(TypeError, fn, 'model', `${fn}: model must be a GPTModel, got ${describe(model)}`);
+    return model._live(fn);
+  };
+  const nullable = (fn, arg, v, check) => (v === undefined || v === null ? null : check(fn, arg, v));
+  // The ids back as nested arrays with the rank of idx.
+  const nestedIds = (r) => {
+    const rows = r.shape.length === 2 ? r.shape[0] : 1, t = r.shape.at(-1);
+    const out = Array.from({ length: rows }, (_, b) => Array.from(r.data.subarray(b * t, (b + 1) * t)));
+    return r.shape.length === 2 ? out : out[0];
+  };
+  const runGenerate = (fn, mode, model, idx, maxNewTokens, contextSize, temperature, topK, eosId) => {
+    const handle = gptHandle(fn, model);
+    const p = toIdParts(idx, undefined, fn, 'idx');
+    requireNumber(fn, 'maxNewTokens', maxNewTokens);
+    return nestedIds(unwrap(handle.generate(mode, p.data, p.shape, maxNewTokens, contextSize, temperature, topK, eosId)));
+  };
+  const generation = {
+    generateTextSimple: (model, idx, maxNewTokens, contextSize) =>
+      runGenerate('generateTextSimple', 'simple', model, idx, maxNewTokens, requireNumber('generateTextSimple', 'contextSize', contextSize), 0, null, null),
+    generateTextSimpleCached: (model, idx, maxNewTokens, contextSize) =>
+      runGenerate('generateTextSimpleCached', 'cached', model, idx, maxNewTokens,
+        nullable('generateTextSimpleCached', 'contextSize', contextSize, requireNumber), 0, null, null),
+    generate(model, idx, maxNewTokens, contextSize, options) {
+      const fn = 'generate';
+      const o = requireOptions(fn, options, '{ temperature: 1.4, topK: 25 }');
+      return runGenerate(fn, 'sample', model, idx, maxNewTokens, requireNumber(fn, 'contextSize', contextSize),
+        o.temperature === undefined ? 0 : requireNumber(fn, 'temperature', o.temperature),
+        nullable(fn, 'topK', o.topK, requireNumber), nullable(fn, 'eosId', o.eosId, requireNumber));
+    },
+  };
 
   const chapterFn = (name) => (x) => {
     const p = input(x, name);
@@ -178,6 +260,9 @@ export function makeApi(raw, version, warmedUp) {
       trilOnes: (t) => fromRaw(unwrap(raw.trilOnes(requireNumber('trilOnes', 't', t)))),
     }),
     ...classes,
+    // The book's GPT_CONFIG_124M (chapter 4), as the core defines it.
+    GPT_CONFIG_124M: Object.freeze(raw.gptConfig124M()),
+    ...generation,
     // Diagnostics: bytes the wasm allocator holds now, and the heap's size.
     memory: () => ({ inUse: raw.heapInUse(), heapSize: raw.heapSize(), maxMemory: raw.maxMemory }),
     // The SIMD128 multiply-add peak loop: returns the FLOPs it performed (time it).

@@ -183,6 +183,88 @@ export interface MultiHeadAttentionConstructor {
   readonly prototype: MultiHeadAttention;
 }
 
+/** Token ids: nested arrays of integers of any rank, or an Int32Array / Uint32Array of ids. */
+export type TokenIds = number | TokenIdArray | Int32Array | Uint32Array;
+export interface TokenIdArray extends Array<number | TokenIdArray> {}
+
+/** The book's config dict (chapter 4), with the book's keys. */
+export interface GPTConfig {
+  vocab_size: number;
+  context_length: number;
+  emb_dim: number;
+  n_heads: number;
+  n_layers: number;
+  drop_rate: number;
+  qkv_bias: boolean;
+}
+
+/** nn.Embedding(numEmbeddings, embeddingDim): forward(ids) -> ids.shape + [embeddingDim]. */
+export interface Embedding extends Omit<Module<Record<string, never>>, 'forward'> {
+  forward(ids: TokenIds): Tensor;
+}
+export interface LayerNorm extends Module<Record<string, never>> {}
+export interface GELU extends Module<Record<string, never>> {}
+export interface FeedForward extends Module<Record<string, never>> {}
+/** A TransformerBlock's trace is its attention's (MultiHeadAttention's keys and shapes). */
+export interface TransformerBlock extends Module<MultiHeadTrace> {}
+
+export interface GPTForwardOptions {
+  /** Every block's attention trace (true), or only some blocks' ({ layers: [0, 11] }). */
+  trace?: boolean | { layers: number[] };
+  /** The book's KV cache (ch04/03_kv-cache): append these tokens, return their logits only. */
+  useCache?: boolean;
+}
+/** trace.layers[i]: block i's attention trace, or null for a block that was not traced. */
+export interface GPTTrace {
+  layers: (MultiHeadTrace | null)[];
+}
+/** The book's GPTModel(cfg): forward(idx) -> logits (B, T, vocab_size), or (T, vocab_size) for (T) ids. */
+export interface GPTModel extends Omit<Module<GPTTrace>, 'forward'> {
+  forward(idx: TokenIds, options?: GPTForwardOptions & { trace?: false | undefined }): Tensor;
+  forward(idx: TokenIds, options: GPTForwardOptions & { trace: true | { layers: number[] } }): TracedResult<GPTTrace>;
+  forward(idx: TokenIds, options?: GPTForwardOptions): Tensor | TracedResult<GPTTrace>;
+  /** Empties every block's KV cache (the book's reset_kv_cache). */
+  resetKVCache(): void;
+}
+
+export interface EmbeddingConstructor {
+  new (numEmbeddings: number, embeddingDim: number): Embedding;
+  readonly prototype: Embedding;
+}
+export interface LayerNormConstructor {
+  new (embDim: number): LayerNorm;
+  readonly prototype: LayerNorm;
+}
+export interface GELUConstructor {
+  new (): GELU;
+  readonly prototype: GELU;
+}
+export interface FeedForwardConstructor {
+  /** Reads cfg.emb_dim only, as the book's. */
+  new (cfg: Pick<GPTConfig, 'emb_dim'> & Partial<GPTConfig>): FeedForward;
+  readonly prototype: FeedForward;
+}
+export interface TransformerBlockConstructor {
+  new (cfg: Pick<GPTConfig, 'emb_dim' | 'context_length' | 'n_heads' | 'drop_rate' | 'qkv_bias'> & Partial<GPTConfig>): TransformerBlock;
+  readonly prototype: TransformerBlock;
+}
+export interface GPTModelConstructor {
+  new (cfg: GPTConfig): GPTModel;
+  readonly prototype: GPTModel;
+}
+
+export interface GenerateOptions {
+  /** 0 (the default): greedy; > 0: softmax(logits / temperature) and torch.multinomial's draws. */
+  temperature?: number;
+  /** Keep each row's topK largest logits. */
+  topK?: number | null;
+  /** Stop before appending it (a batch: once every row gives it). */
+  eosId?: number | null;
+}
+
+/** Ids as nested arrays with the rank of idx: number[] for (T) ids, number[][] for (B, T). */
+export type GeneratedIds<I> = I extends number[] ? number[] : I extends Int32Array | Uint32Array ? number[] : number[][];
+
 export interface SimplifiedTrace {
   queries: Tensor;
   keys: Tensor;
@@ -244,6 +326,21 @@ export interface Attention {
   readonly CausalAttention: CausalAttentionConstructor;
   readonly MultiHeadAttentionWrapper: MultiHeadAttentionWrapperConstructor;
   readonly MultiHeadAttention: MultiHeadAttentionConstructor;
+  readonly Embedding: EmbeddingConstructor;
+  readonly LayerNorm: LayerNormConstructor;
+  readonly GELU: GELUConstructor;
+  readonly FeedForward: FeedForwardConstructor;
+  readonly TransformerBlock: TransformerBlockConstructor;
+  readonly GPTModel: GPTModelConstructor;
+
+  /** The book's GPT_CONFIG_124M: { vocab_size: 50257, context_length: 1024, emb_dim: 768, ... }. */
+  readonly GPT_CONFIG_124M: Readonly<GPTConfig>;
+  /** Chapter 4: greedy generation, cropping the context to its last contextSize ids. */
+  generateTextSimple<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize: number): GeneratedIds<I>;
+  /** ch04/03_kv-cache: the same tokens with the KV cache (puts the model in eval mode, resets its cache). */
+  generateTextSimpleCached<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize?: number | null): GeneratedIds<I>;
+  /** Chapter 5: temperature, top-k and torch.multinomial's draws from the global generator. */
+  generate<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize: number, options?: GenerateOptions): GeneratedIds<I>;
 
   /** Bytes the wasm allocator holds, the heap's current size and the most it may grow to. */
   memory(): { inUse: number; heapSize: number; maxMemory: number };

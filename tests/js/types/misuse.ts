@@ -55,4 +55,13 @@ mha.loadStateDict([1, 2, 3]);
 // @ts-expect-error init options: wasmBinary is bytes
 init({ wasmBinary: 'attention_wasm.wasm' });
 
+// @ts-expect-error a GPT model is built from the book's cfg dict
+new attn.GPTModel(50257, 768);
+// @ts-expect-error the cfg's keys are the book's (n_heads, not numHeads)
+new attn.GPTModel({ vocab_size: 97, context_length: 12, emb_dim: 16, numHeads: 4, n_layers: 1, drop_rate: 0, qkv_bias: false });
+// @ts-expect-error generation takes a GPTModel
+attn.generateTextSimple(new attn.MultiHeadAttention(3, 2, 6, 0, 1), [1, 2], 3, 6);
+// @ts-expect-error a GPT model's untraced forward gives a Tensor, with no trace
+new attn.GPTModel(attn.GPT_CONFIG_124M).forward([1]).trace;
+
 export const uses = [a, b, s, n];
