@@ -39,6 +39,8 @@ using emscripten::val;
 
 namespace {
 
+volatile float g_read_sink = 0;  // read_parameters' sums
+
 // ---- marshalling ----------------------------------------------------------------------------
 
 val error_value(const char* kind, const std::string& message, const std::string& module,
@@ -304,6 +306,18 @@ public:
     bool training() const { return module_->training(); }
     std::string class_name() const { return module_->class_name(); }
     double parameter_bytes() const { return static_cast<double>(module_->parameter_bytes()); }
+    // Reads every parameter float once (attn.benchParameterRead): returns the bytes read. The sum
+    // goes to a sink the compiler cannot see through.
+    double read_parameters() const {
+        double bytes = 0;
+        float sum = 0;
+        for (const auto& [key, p] : module_->named_parameters()) {
+            sum += attn::kernels::f32_sum(p->bytes() / sizeof(float), p->storage());
+            bytes += static_cast<double>(p->bytes());
+        }
+        g_read_sink = sum;
+        return bytes;
+    }
 
 private:
     // This handle's GPT model (api.js calls GPT-only methods on GPTModel handles only).
@@ -434,7 +448,8 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
         .function("train", &module_handle::train)
         .function("training", &module_handle::training)
         .function("className", &module_handle::class_name)
-        .function("parameterBytes", &module_handle::parameter_bytes);
+        .function("parameterBytes", &module_handle::parameter_bytes)
+        .function("readParameters", &module_handle::read_parameters);
     emscripten::function("classTable", &class_table);
     emscripten::function("gptConfig124M", &gpt_config_124m);
     emscripten::function("softmax", &softmax);

@@ -270,6 +270,12 @@ export function makeApi(raw, version, warmedUp) {
       requireIntegerIn('benchPeak', 'iterations', iterations, 0, 1e10, '1e10');
       return raw.maddPeak(iterations);
     },
+    // Reads every parameter byte of `module` once with SIMD loads and returns the bytes read: time
+    // it for the memory floor of decoding one token (each parameter is read once per token).
+    benchParameterRead(module) {
+      if (!(module instanceof Module)) throw apiError(TypeError, 'benchParameterRead', 'module', `benchParameterRead: module must be a module of this package, got ${describe(module)}`);
+      return module._live('benchParameterRead').readParameters();
+    },
     benchGemm(m, k, n, repeats) {
       // X (m, k) · Wᵀ (W: n × k) + bias through the packed SGEMM, `repeats` times. At most 4096
       // a side: the operands and the packed copy (4 × 64 MiB) stay well inside the heap's maximum.

@@ -344,6 +344,11 @@ export interface Attention {
 
   /** Bytes the wasm allocator holds, the heap's current size and the most it may grow to. */
   memory(): { inUse: number; heapSize: number; maxMemory: number };
+  /**
+   * Reads every parameter byte of `module` once with SIMD loads and returns the bytes read: time it
+   * for the memory floor of decoding one token.
+   */
+  benchParameterRead(module: Module<object> | GPTModel | Embedding): number;
   /** Runs the SIMD multiply-add peak loop and returns the FLOPs it performed (time it). */
   benchPeak(iterations: number): number;
   /**

@@ -48,6 +48,8 @@ public:
     virtual void set(const tensor& value) = 0;
     // Bytes this parameter holds in memory.
     virtual std::size_t bytes() const = 0;
+    // Its floats as stored (for reading them all, as the memory-floor benchmark does).
+    virtual const float* storage() const = 0;
 };
 
 // A plain float tensor: biases, LayerNorm's scale and shift, embedding tables.
@@ -61,6 +63,7 @@ public:
     tensor get() const override { return value; }
     void set(const tensor& v) override { value = v; }
     std::size_t bytes() const override { return value.size() * sizeof(float); }
+    const float* storage() const override { return value.data(); }
 };
 
 // A matrix kept only in the GEMM's packed layout. Its PyTorch shape is (out, in) (nn.Linear's
@@ -74,6 +77,7 @@ public:
     tensor get() const override;
     void set(const tensor& v) override;
     std::size_t bytes() const override { return packed.panels.size() * sizeof(float); }
+    const float* storage() const override { return packed.panels.data(); }
 
     // Fills the matrix in PyTorch's row-major element order from `draw(row, n)`, which writes
     // the n values of one row: the order a generator fills torch.rand / nn.Linear's weight in,
