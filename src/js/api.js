@@ -2,6 +2,7 @@
 // made from the core's class table (src/api/class_table.cpp) over one Embind handle type.
 import { apiError, describe, requireBoolean, requireIntegerIn, requireNumber, requireOptions, unwrap } from './errors.js';
 import { Tensor, checkShapeKinds, fromRaw, toTensorParts } from './tensor.js';
+import { getEncoding } from './tokenizer.js';
 
 const TWO_64 = 1n << 64n;
 
@@ -178,6 +179,8 @@ export function makeApi(raw, version, warmedUp) {
       trilOnes: (t) => fromRaw(unwrap(raw.trilOnes(requireNumber('trilOnes', 't', t)))),
     }),
     ...classes,
+    // Chapter 2's tokenizer, tiktoken.get_encoding: js-tiktoken and its ranks load on the first call.
+    getEncoding,
     // Diagnostics: bytes the wasm allocator holds now, and the heap's size.
     memory: () => ({ inUse: raw.heapInUse(), heapSize: raw.heapSize(), maxMemory: raw.maxMemory }),
     // The SIMD128 multiply-add peak loop: returns the FLOPs it performed (time it).
