@@ -357,6 +357,28 @@ test('getEncoding("gpt2") loads js-tiktoken, base64-js and the gpt2 ranks, and n
   assert.ok(!tokenizer.includes('js-tiktoken/dist/index.js'), 'the lite entry, not the one that bundles every encoding');
 });
 
+// ---- the README ------------------------------------------------------------------------------
+
+test('README\'s Tokenizer example, run as a user would, prints the book\'s ids and text', () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('**Tokenizer.**'));
+  const code = section.match(/```js\n([\s\S]*?)\n```/)?.[1];
+  assert.ok(code, 'README.md has a ```js block after **Tokenizer.**');
+  const { project } = packedProject();
+  const file = join(project, `readme-tokenizer-${process.pid}.mjs`);
+  writeFileSync(file, code);
+  try {
+    const r = runNode([file], { cwd: project });
+    assert.equal(r.status, 0, r.stderr);
+    const { text, ids } = out.ch02_tiktoken_endoftext;
+    const [printedIds, printedText] = r.stdout.split(/(?<=\])\n/);
+    assert.deepEqual(printedIds.match(/\d+/g).map(Number), ids);
+    assert.equal(printedText.trim(), text);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
+
 // ---- the package's dependency and its browser stand-in --------------------------------------
 
 test('js-tiktoken is installed with the package, at the version package.json pins and the lock records', () => {
