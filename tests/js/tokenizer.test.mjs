@@ -295,16 +295,18 @@ test('getEncoding: an unknown name rejects with a RangeError listing the support
 // Runs a script in a fresh process inside the temporary project, with a module loader hook
 // (module.register) that writes down the URL of every module Node loads, ESM and CommonJS alike;
 // returns { loaded: [url], stdout }.
-function loadedModules(body) {
+// `resolveHook`, when given, is the body of a resolve hook (specifier, context, next) in the same module.
+function loadedModules(body, resolveHook = 'return next(specifier, context);') {
   const { project } = packedProject();
   const tag = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   const log = join(project, `loaded-${tag}.log`);
   const hooks = join(project, `hooks-${tag}.mjs`);
   const script = join(project, `lazy-${tag}.mjs`);
   writeFileSync(hooks, `
-    import { appendFileSync } from 'node:fs';
+    import { appendFileSync, existsSync } from 'node:fs';
     let log;
     export function initialize(data) { log = data.log; }
+    export async function resolve(specifier, context, next) { ${resolveHook} }
     export async function load(url, context, next) {
       appendFileSync(log, url + '\\n');
       return next(url, context);
@@ -317,7 +319,7 @@ function loadedModules(body) {
     const { init } = await import('attention-wasm');
     ${body}`);
   try {
-    const r = runNode([script], { cwd: project });
+    const r = runNode([script, log], { cwd: project });
     assert.equal(r.status, 0, r.stderr);
     return { loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean), stdout: r.stdout };
   } finally {
@@ -355,6 +357,28 @@ test('getEncoding("gpt2") loads js-tiktoken, base64-js and the gpt2 ranks, and n
   assert.ok(tokenizer.some((m) => m.startsWith('base64-js/')), tokenizer.join(', '));
   assert.deepEqual(tokenizer.filter((m) => m.includes('/ranks/') && !m.endsWith('/gpt2.js')), [], 'only the gpt2 ranks');
   assert.ok(!tokenizer.includes('js-tiktoken/dist/index.js'), 'the lite entry, not the one that bundles every encoding');
+});
+
+test('when js-tiktoken cannot be loaded, getEncoding rejects with an Error saying what to install or map, and a later call tries again', () => {
+  // The resolve hook refuses js-tiktoken until the script has created the file `<log>.allow`.
+  const { stdout } = loadedModules(`
+    const attn = await init({ warmUp: false });
+    const failed = await attn.getEncoding('gpt2').then(() => null, (err) => ({
+      name: err.name, module: err.module, argument: err.argument, message: err.message, cause: String(err.cause) }));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(process.argv[2] + '.allow', '');
+    const enc = await attn.getEncoding('gpt2');
+    console.log(JSON.stringify({ failed, retried: enc.encode(${JSON.stringify(out.ch02_unknown_word.text)}) }));`,
+  `if (specifier.startsWith('js-tiktoken') && !existsSync(log + '.allow')) throw new Error('no js-tiktoken here (a test)');
+   return next(specifier, context);`);
+  const { failed, retried } = JSON.parse(stdout.trim().split('\n').at(-1));
+  assert.equal(failed.name, 'Error');
+  assert.equal(failed.module, 'getEncoding');
+  assert.equal(failed.argument, undefined);
+  assert.match(failed.message, /^getEncoding: could not load js-tiktoken for 'gpt2' \(no js-tiktoken here \(a test\)\)/);
+  assert.match(failed.message, /map js-tiktoken\/lite, js-tiktoken\/ranks\/gpt2 and base64-js in the page's import map/);
+  assert.match(failed.cause, /no js-tiktoken here/);
+  assert.deepEqual(retried, out.ch02_unknown_word.ids);
 });
 
 // ---- the README ------------------------------------------------------------------------------
