@@ -19,8 +19,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DIST_DIR serves a package built elsewhere (as scripts/build-wasm.sh's DIST_DIR writes it).
 const DIST = path.resolve(ROOT, process.env.DIST_DIR ?? 'dist');
 
-/** npm packages the page imports (through the import map in web/index.html). */
-export const VENDOR = ['d3-color', 'd3-interpolate', 'd3-scale-chromatic', 'd3-dsv'];
+/**
+ * npm packages the page imports (through the import map in web/index.html): d3 for drawing, and
+ * js-tiktoken, which attn.getEncoding() imports on first use (its CommonJS dependency base64-js
+ * is mapped to the package's dist/base64-js.js instead).
+ */
+export const VENDOR = ['d3-color', 'd3-interpolate', 'd3-scale-chromatic', 'd3-dsv', 'js-tiktoken'];
 /** The package's files under dist/, as package.json's "files" lists them (the one list of them). */
 const DIST_FILES = new Set(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).files
   .filter((f) => f.startsWith('dist/')).map((f) => f.slice('dist/'.length)));
@@ -44,7 +48,7 @@ const MIME = {
 //
 // Nothing is allowed by default; each kind of resource is then allowed from the page's own
 // origin only, and only where the page uses it:
-//   script-src 'self'              the page's modules, the package, the vendored d3 modules
+//   script-src 'self'              the page's modules, the package, the vendored modules (d3, js-tiktoken)
 //   script-src 'wasm-unsafe-eval'  WebAssembly.instantiate(Streaming) counts as code compilation
 //                                  under CSP; this keyword allows compiling wasm and nothing else
 //                                  (JS eval and new Function stay blocked: the Emscripten glue is

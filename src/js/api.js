@@ -2,6 +2,7 @@
 // made from the core's class table (src/api/class_table.cpp) over one Embind handle type.
 import { apiError, describe, requireBoolean, requireIntegerIn, requireNumber, requireOptions, unwrap } from './errors.js';
 import { Tensor, checkShapeKinds, fromRaw, toIdParts, toTensorParts } from './tensor.js';
+import { getEncoding } from './tokenizer.js';
 
 const TWO_64 = 1n << 64n;
 
@@ -263,6 +264,8 @@ export function makeApi(raw, version, warmedUp) {
     // The book's GPT_CONFIG_124M (chapter 4), as the core defines it.
     GPT_CONFIG_124M: Object.freeze(raw.gptConfig124M()),
     ...generation,
+    // Chapter 2's tokenizer, tiktoken.get_encoding: js-tiktoken and its ranks load on the first call.
+    getEncoding,
     // Diagnostics: bytes the wasm allocator holds now, and the heap's size.
     memory: () => ({ inUse: raw.heapInUse(), heapSize: raw.heapSize(), maxMemory: raw.maxMemory }),
     // The SIMD128 multiply-add peak loop: returns the FLOPs it performed (time it).

@@ -274,6 +274,60 @@ export interface SimplifiedTrace {
   context: Tensor;
 }
 
+/** The encodings `getEncoding` offers: tiktoken's GPT-2 encoding, the book's tokenizer. */
+export type EncodingName = 'gpt2';
+
+/** Special tokens for `encode`'s options: `'all'`, or a list (or Set) such as `['<|endoftext|>']`. */
+export type SpecialTokens = 'all' | readonly string[] | ReadonlySet<string>;
+
+export interface EncodeOptions {
+  /**
+   * The special tokens to encode as such (tiktoken's `allowed_special`); default none, so
+   * `'<|endoftext|>'` in the text throws unless it is allowed here.
+   */
+  allowedSpecial?: SpecialTokens;
+  /**
+   * The special tokens whose presence in the text is an error (tiktoken's `disallowed_special`);
+   * default `'all'`, every special token not allowed. `[]` encodes them as ordinary text.
+   */
+  disallowedSpecial?: SpecialTokens;
+}
+
+/** Token ids for `decode`: numbers, each an integer in [0, nVocab). */
+export type IdSequence = readonly number[] | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array | Int8Array
+  | Float64Array | Float32Array;
+
+/**
+ * tiktoken's Encoding (`tiktoken.get_encoding("gpt2")`), from `await attn.getEncoding('gpt2')`.
+ * Errors carry `module: 'Encoding'` and the argument (`'text'`, `'ids'`, `'id'`,
+ * `'options.allowedSpecial'`, ...): a TypeError for a wrong kind, a RangeError for an id outside
+ * [0, nVocab) (naming its position), an unknown special token, or a special token in the text
+ * that is not allowed.
+ */
+export interface Encoding {
+  /** 'gpt2' */
+  readonly name: EncodingName;
+  /** The number of token ids, tiktoken's `n_vocab`: 50257 for gpt2. */
+  readonly nVocab: number;
+  /** The id of '<|endoftext|>', tiktoken's `eot_token`: 50256 for gpt2. */
+  readonly eotToken: number;
+  /** The special tokens, tiktoken's `special_tokens_set`: ['<|endoftext|>']. */
+  readonly specialTokens: readonly string[];
+  /** The token ids tiktoken's `encode(text, allowed_special=..., disallowed_special=...)` returns. */
+  encode(text: string, options?: EncodeOptions): number[];
+  /** The text of the ids; bytes that are not valid UTF-8 (a partial character) become U+FFFD, as in tiktoken. */
+  decode(ids: IdSequence): string;
+  /** Each id decoded alone: the book's `[tokenizer.decode([i]) for i in ids]`. */
+  decodeTokens(ids: IdSequence): string[];
+  /** A token's bytes (tiktoken's `decode_single_token_bytes`), which may be part of a UTF-8 character. */
+  tokenBytes(id: number): Uint8Array;
+  /**
+   * The token as GPT-2's vocabulary file (encoder.json) spells it: one printable character per
+   * byte ('Ġ' for a space, 'Ċ' for a newline), so partial characters stay legible.
+   */
+  tokenSymbol(id: number): string;
+}
+
 export interface Attention {
   /** The package version. */
   readonly version: string;
@@ -341,6 +395,14 @@ export interface Attention {
   generateTextSimpleCached<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize?: number | null): GeneratedIds<I>;
   /** Chapter 5: temperature, top-k and torch.multinomial's draws from the global generator. */
   generate<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize: number, options?: GenerateOptions): GeneratedIds<I>;
+
+  /**
+   * Chapter 2's tokenizer, `tiktoken.get_encoding(name)` through js-tiktoken, which loads on the
+   * first call (never by `import` or `init()`); later calls resolve to the same Encoding. Rejects
+   * with a RangeError for a name other than 'gpt2', and with an Error when js-tiktoken cannot be
+   * loaded (in a browser without a bundler: see the README's import map).
+   */
+  getEncoding(name: EncodingName): Promise<Encoding>;
 
   /** Bytes the wasm allocator holds, the heap's current size and the most it may grow to. */
   memory(): { inUse: number; heapSize: number; maxMemory: number };

@@ -21,13 +21,15 @@ test('npm pack: a tarball under 1 MB with exactly the package files, package.jso
   assert.deepEqual([...pkg.files].sort(), PACKAGE_FILES.filter((f) => f.startsWith('dist/')));
 });
 
-test('package.json: ES module, exports with types, no runtime dependencies, Node >= 20', () => {
+test('package.json: ES module, exports with types, one runtime dependency (js-tiktoken, an exact version), Node >= 20', () => {
   assert.equal(pkg.name, 'attention-wasm');
   assert.equal(pkg.type, 'module');
   assert.equal(pkg.exports['.'].types, './dist/index.d.ts');
   assert.equal(pkg.exports['.'].import, './dist/index.js');
   assert.equal(pkg.types, './dist/index.d.ts');
-  assert.equal(pkg.dependencies, undefined, 'no runtime dependencies');
+  // The tokenizer's (loaded on first use); pinned exactly, so the ids are those the tests checked.
+  assert.deepEqual(Object.keys(pkg.dependencies), ['js-tiktoken']);
+  assert.match(pkg.dependencies['js-tiktoken'], /^\d+\.\d+\.\d+$/);
   assert.match(pkg.engines.node, />=\s*20/);
   const installed = JSON.parse(readFileSync(join(packedProject().pkgDir, 'package.json'), 'utf8'));
   assert.equal(installed.version, pkg.version);

@@ -6,6 +6,7 @@ import {
   Tensor,
   type Attention,
   type CausalTrace,
+  type Encoding,
   type GPTConfig,
   type GPTModel,
   type GPTTrace,
@@ -114,6 +115,21 @@ const loaded: LoadResult = mha.loadStateDict(sd);
 mha.loadStateDict({ 'out_proj.bias': [0, 0], 'out_proj.weight': [[1, 0], [0, 1]] }, { strict: false });
 v1.loadStateDict({ W_query: new Float32Array(6) });
 
+// Chapter 2's tokenizer: tiktoken.get_encoding("gpt2")
+const tokenizer: Encoding = await attn.getEncoding('gpt2');
+const ids: number[] = tokenizer.encode('Hello, do you like tea? <|endoftext|> In the sunlit terraces', { allowedSpecial: ['<|endoftext|>'] });
+const allIds: number[] = tokenizer.encode('<|endoftext|>', { allowedSpecial: 'all' });
+const asText: number[] = tokenizer.encode('<|endoftext|>', { disallowedSpecial: [] });
+const fromSet: number[] = tokenizer.encode('Akwirw ier', { allowedSpecial: new Set(['<|endoftext|>']) });
+const plain: number[] = tokenizer.encode('Every effort moves you');
+const text: string = tokenizer.decode(ids) + tokenizer.decode(new Int32Array(ids)) + tokenizer.decode(Uint16Array.from(plain));
+const pieces: string[] = tokenizer.decodeTokens(ids);
+const bytes: Uint8Array = tokenizer.tokenBytes(ids[0] ?? tokenizer.eotToken);
+const symbol: string = tokenizer.tokenSymbol(220);
+const sizes: number = tokenizer.nVocab + tokenizer.eotToken;
+const encodingName: 'gpt2' = tokenizer.name;
+const specials: readonly string[] = tokenizer.specialTokens;
+
 // diagnostics
 const mem: { inUse: number; heapSize: number; maxMemory: number } = attn.memory();
 const classNames: string[] = attn.classes.map((c) => c.name);
@@ -147,4 +163,5 @@ for (const m of [dropout, v1, v2, ca, caBias, wrapper, mha]) m.free();
 
 export const all = [v, simd, flat, scalar, shape, data, size, one, printed, own, isTensor, r, rn, w0, ctx, tmp, naive, renorm,
   tril, dropped, out, out2, concat, masked, v1Traced, v2Out, wrapped, either, fromFloat32, training, evalMode, weight, mem,
-  loaded, classNames, embedded, embedded2, logits, headWeights, cachedLogits, blockOut, greedy, greedy1, sampled];
+  loaded, classNames, embedded, embedded2, logits, headWeights, cachedLogits, blockOut, greedy, greedy1, sampled,
+  allIds, asText, fromSet, text, pieces, bytes, symbol, sizes, encodingName, specials];
