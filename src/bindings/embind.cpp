@@ -225,6 +225,7 @@ public:
             auto* m = dynamic_cast<attn::nn::token_module*>(module_.get());
             attn::nn::token_options o;
             o.use_cache = options["useCache"].as<bool>();
+            o.last_only = options["lastOnly"].as<bool>();
             o.trace_all = options["traceAll"].as<bool>();
             for (double layer : emscripten::vecFromJSArray<double>(options["traceLayers"]))
                 o.trace_layers.push_back(attn::validate::count(module_->class_name(), "options.trace.layers", layer));
@@ -328,6 +329,26 @@ private:
 };
 
 // ---- functions ------------------------------------------------------------------------------
+
+// The next token of each row of logits (rows, vocab) as the book's generate picks it: top-k, then
+// argmax (temperature 0) or softmax(logits / temperature) and torch.multinomial's draws.
+val sample_next(val data, val shape, double temperature, val top_k) {
+    const char* fn = "sampleNext";
+    return guarded([&]() -> val {
+        attn::tensor logits = from_js(data, shape, fn);
+        if (logits.dimension() != 2)
+            attn::raise_range({fn, "logits"}, "logits must have shape (B, vocab_size), got ", attn::shape_str(attn::to_shape(logits.shape())));
+        attn::gpt::sampling s;
+        s.temperature = attn::validate::non_negative(fn, "temperature", temperature);
+        if (!top_k.isNull()) {
+            s.top_k = attn::validate::size(fn, "topK", top_k.as<double>());
+            if (*s.top_k > logits.shape()[1])
+                attn::raise_range({fn, "topK"}, "topK (", *s.top_k, ") must be at most the vocabulary's ", logits.shape()[1]);
+        }
+        const auto next = attn::gpt::next_tokens(logits, s, attn::default_generator());
+        return ids_to_js({{next.size()}, next});
+    }, fn);
+}
 
 val softmax(val data, val shape, double dim) {
     return guarded([&]() -> val {
@@ -453,6 +474,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
     emscripten::function("classTable", &class_table);
     emscripten::function("gptConfig124M", &gpt_config_124m);
     emscripten::function("softmax", &softmax);
+    emscripten::function("sampleNext", &sample_next);
     emscripten::function("simplifiedSelfAttention", &simplified);
     emscripten::function("sumNormalize", &unary<attn::sum_normalize, sum_normalize_name>);
     emscripten::function("softmaxNaive", &unary<attn::softmax_naive, softmax_naive_name>);

@@ -62,10 +62,11 @@ export function makeApi(raw, version, warmedUp) {
   };
   const input = (x, who, arg = 'x') => toTensorParts(x, undefined, who, arg);
   const traced = (who, opts) => requireOptions(who, opts).trace === undefined ? false : requireBoolean(who, 'options.trace', opts.trace);
-  // A token module's forward options: trace (true, or { layers: [i, ...] }) and useCache.
+  // A token module's forward options: trace (true, or { layers: [i, ...] }), useCache, lastOnly.
   const tokenOptions = (who, opts) => {
     const o = requireOptions(who, opts, '{ trace: true }');
     const useCache = o.useCache === undefined ? false : requireBoolean(who, 'options.useCache', o.useCache);
+    const lastOnly = o.lastOnly === undefined ? false : requireBoolean(who, 'options.lastOnly', o.lastOnly);
     let traceAll = false, traceLayers = [];
     if (o.trace === true || o.trace === false || o.trace === undefined) traceAll = o.trace === true;
     else if (o.trace !== null && typeof o.trace === 'object' && Array.isArray(o.trace.layers)) {
@@ -73,7 +74,7 @@ export function makeApi(raw, version, warmedUp) {
     } else {
       throw apiError(TypeError, who, 'options.trace', `${who}: options.trace must be a boolean or { layers: [indices] }, got ${describe(o.trace)}`);
     }
-    return { useCache, traceAll, traceLayers };
+    return { useCache, lastOnly, traceAll, traceLayers };
   };
   // A traced token forward's trace: { layers: [trace | null, ...] } for the GPT model.
   const traceOf = (t) => {
@@ -210,6 +211,16 @@ export function makeApi(raw, version, warmedUp) {
     generateTextSimpleCached: (model, idx, maxNewTokens, contextSize) =>
       runGenerate('generateTextSimpleCached', 'cached', model, idx, maxNewTokens,
         nullable('generateTextSimpleCached', 'contextSize', contextSize, requireNumber), 0, null, null),
+    // One step of the book's generate on logits (B, vocab_size) (e.g. a forward's last position,
+    // with lastOnly): the next id of each row, drawn from the global generator when temperature > 0.
+    sampleNext(logits, options) {
+      const fn = 'sampleNext';
+      const o = requireOptions(fn, options, '{ temperature: 1.4, topK: 25 }');
+      const p = input(logits, fn, 'logits');
+      const r = unwrap(raw.sampleNext(p.data, p.shape, o.temperature === undefined ? 0 : requireNumber(fn, 'temperature', o.temperature),
+        nullable(fn, 'topK', o.topK, requireNumber)));
+      return Array.from(r.data);
+    },
     generate(model, idx, maxNewTokens, contextSize, options) {
       const fn = 'generate';
       const o = requireOptions(fn, options, '{ temperature: 1.4, topK: 25 }');

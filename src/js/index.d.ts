@@ -213,6 +213,8 @@ export interface GPTForwardOptions {
   trace?: boolean | { layers: number[] };
   /** The book's KV cache (ch04/03_kv-cache): append these tokens, return their logits only. */
   useCache?: boolean;
+  /** Only the last position's logits: (B, 1, vocab_size) (what generation reads). */
+  lastOnly?: boolean;
 }
 /** trace.layers[i]: block i's attention trace, or null for a block that was not traced. */
 export interface GPTTrace {
@@ -393,6 +395,12 @@ export interface Attention {
   generateTextSimple<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize: number): GeneratedIds<I>;
   /** ch04/03_kv-cache: the same tokens with the KV cache (puts the model in eval mode, resets its cache). */
   generateTextSimpleCached<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize?: number | null): GeneratedIds<I>;
+  /**
+   * One step of the book's generate on logits (B, vocab_size): each row's next id (top-k, then
+   * argmax, or softmax(logits / temperature) and torch.multinomial's draws). For a loop of your own,
+   * e.g. streaming tokens with `model.forward(ids, { useCache: true, lastOnly: true })`.
+   */
+  sampleNext(logits: TensorLike, options?: Omit<GenerateOptions, 'eosId'>): number[];
   /** Chapter 5: temperature, top-k and torch.multinomial's draws from the global generator. */
   generate<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize: number, options?: GenerateOptions): GeneratedIds<I>;
 

@@ -170,8 +170,37 @@ describe('chapter 5: sampling', () => {
       const out = attn.generate(m, ids(c.ids), c.max_new_tokens, c.context_size,
         { temperature: c.temperature, topK: c.top_k, eosId: c.eos_id });
       assert.deepEqual(out, ids(c.out), c.name);
+      compared++;
       m.free();
     }
+    assert.ok(compared >= 3, `only ${compared} cases compared`);
+  });
+});
+
+describe('generation step by step', () => {
+  test('a loop of cached lastOnly forwards and sampleNext gives generate\'s tokens', () => {
+    let compared = 0;
+    for (const c of ch05.generate.filter((g) => g.eos_id === null && g.ids.shape.length === 2)) {
+      attn.manualSeed(seedOf(c.seed));
+      const m = new attn.GPTModel(c.cfg).eval();
+      attn.manualSeed(seedOf(c.sample_seed));
+      const rows = ids(c.ids);
+      // Only where generate never crops its context: a cache does not slide.
+      if (rows[0].length + c.max_new_tokens - 1 > Math.min(c.context_size, c.cfg.context_length)) continue;
+      const options = { temperature: c.temperature, topK: c.top_k };
+      let logits = m.forward(rows, { useCache: true, lastOnly: true });
+      const out = ids(c.ids).map((r) => r.slice());
+      for (let step = 0; step < c.max_new_tokens; step++) {
+        assert.deepEqual(logits.shape, [rows.length, 1, c.cfg.vocab_size]);
+        const next = attn.sampleNext(attn.tensor(logits.data, [rows.length, c.cfg.vocab_size]), options);
+        next.forEach((id, b) => out[b].push(id));
+        logits = m.forward(next.map((id) => [id]), { useCache: true, lastOnly: true });
+      }
+      assert.deepEqual(out, ids(c.out), c.name);
+      compared++;
+      m.free();
+    }
+    assert.ok(compared >= 3, `only ${compared} cases compared`);
   });
 });
 
