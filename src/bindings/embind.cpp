@@ -31,6 +31,7 @@
 #include "core/validate.hpp"
 #include "core/workspace.hpp"
 #include "gpt/generation.hpp"
+#include "gpt/safetensors.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/peak.hpp"
 #include "kernels/warm_up.hpp"
@@ -196,6 +197,79 @@ val gpt_config_124m() {
 
 // ---- modules --------------------------------------------------------------------------------
 
+// A .safetensors file streaming into a GPT model (GPTModel.fromSafetensors in api.js): begin with the
+// header's tensors, write the data section chunk by chunk, and a ModuleHandle adopts the model.
+class safetensors_handle {
+public:
+    static constexpr const char* who = "GPTModel.fromSafetensors";
+
+    // entries: [{name, dtype, shape, begin, end}] (api.js parsed the JSON header); cfg: the keys the
+    // caller gave ({n_heads: 4}), checked for kinds by api.js. Returns {cfg, layout} or an error.
+    val begin(val entries, double data_bytes, val cfg) {
+        return guarded([&]() -> val {
+            std::vector<attn::gpt::st_entry> list;
+            const unsigned n = entries["length"].as<unsigned>();
+            for (unsigned i = 0; i < n; ++i) {
+                val e = entries[i];
+                list.push_back({e["name"].as<std::string>(), e["dtype"].as<std::string>(),
+                                attn::validate::shape(who, "source", emscripten::vecFromJSArray<double>(e["shape"]).data(),
+                                                      e["shape"]["length"].as<std::size_t>()),
+                                static_cast<std::uint64_t>(e["begin"].as<double>()),
+                                static_cast<std::uint64_t>(e["end"].as<double>())});
+            }
+            attn::gpt::config given;
+            unsigned keys = 0;
+            auto number = [&](const char* key, attn::gpt::config_key bit, double& field) {
+                if (!cfg[key].isUndefined()) field = cfg[key].as<double>(), keys |= bit;
+            };
+            number("vocab_size", attn::gpt::vocab_size, given.vocab_size);
+            number("context_length", attn::gpt::context_length, given.context_length);
+            number("emb_dim", attn::gpt::emb_dim, given.emb_dim);
+            number("n_heads", attn::gpt::n_heads, given.n_heads);
+            number("n_layers", attn::gpt::n_layers, given.n_layers);
+            number("drop_rate", attn::gpt::drop_rate, given.drop_rate);
+            if (!cfg["qkv_bias"].isUndefined()) given.qkv_bias = cfg["qkv_bias"].as<bool>(), keys |= attn::gpt::qkv_bias;
+            loader_ = std::make_unique<attn::gpt::safetensors_loader>(std::move(list),
+                                                                      static_cast<std::uint64_t>(data_bytes), given, keys);
+            const auto& c = loader_->cfg();
+            val out = val::object();
+            val config = val::object();
+            config.set("vocab_size", c.vocab_size);
+            config.set("context_length", c.context_length);
+            config.set("emb_dim", c.emb_dim);
+            config.set("n_heads", c.n_heads);
+            config.set("n_layers", c.n_layers);
+            config.set("drop_rate", c.drop_rate);
+            config.set("qkv_bias", c.qkv_bias);
+            out.set("cfg", config);
+            out.set("layout", val(loader_->layout()));
+            return out;
+        }, who);
+    }
+
+    // The next bytes of the data section (a Uint8Array).
+    val write(val bytes) {
+        return guarded([&]() -> val {
+            const std::size_t n = bytes["length"].as<std::size_t>();
+            staging_.resize(n);
+            if (n) val(emscripten::typed_memory_view(n, staging_.data())).call<void>("set", bytes);
+            loader_->write(staging_.data(), n);
+            return val::null();
+        }, who);
+    }
+
+    // The model, if the data was complete (else an error, and nothing is kept).
+    std::unique_ptr<attn::gpt::gpt_model> finish() {
+        auto loader = std::move(loader_);
+        staging_ = {};
+        return loader->finish();
+    }
+
+private:
+    std::unique_ptr<attn::gpt::safetensors_loader> loader_;
+    std::vector<std::uint8_t> staging_;
+};
+
 // One handle type for every class of the class table: the JS classes of api.js hold one each.
 class module_handle {
 public:
@@ -238,6 +312,15 @@ public:
     }
 
     void reset_kv_cache() { gpt()->reset_kv_cache(); }
+
+    // Takes the model a safetensors_handle loaded (api.js wraps this handle in a GPTModel).
+    val adopt(safetensors_handle& loader) {
+        return guarded([&]() -> val {
+            module_ = loader.finish();
+            spec_ = attn::api::find_class("GPTModel");
+            return val::null();
+        }, safetensors_handle::who);
+    }
 
     // The book's generation loops on this GPT model: mode 'simple' (greedy), 'cached' (greedy
     // with the KV cache; contextSize may be null) or 'sample' (temperature, topK, eosId; null
@@ -463,6 +546,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
         .function("forward", &module_handle::forward)
         .function("forwardIds", &module_handle::forward_ids)
         .function("resetKVCache", &module_handle::reset_kv_cache)
+        .function("adopt", &module_handle::adopt)
         .function("generate", &module_handle::generate)
         .function("stateDict", &module_handle::state_dict)
         .function("loadStateDict", &module_handle::load_state_dict)
@@ -471,6 +555,10 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
         .function("className", &module_handle::class_name)
         .function("parameterBytes", &module_handle::parameter_bytes)
         .function("readParameters", &module_handle::read_parameters);
+    emscripten::class_<safetensors_handle>("SafetensorsLoader")
+        .constructor<>()
+        .function("begin", &safetensors_handle::begin)
+        .function("write", &safetensors_handle::write);
     emscripten::function("classTable", &class_table);
     emscripten::function("gptConfig124M", &gpt_config_124m);
     emscripten::function("softmax", &softmax);

@@ -62,6 +62,7 @@ double generator::normal_double() {
 }
 
 void generator::uniform_(float* data, std::size_t n, double from, double to) {
+    if (skip_fills_) return;
     const float f = static_cast<float>(from);
     const float t = static_cast<float>(to);
     for (std::size_t i = 0; i < n; ++i) data[i] = uniform_float(f, t);
@@ -91,6 +92,7 @@ void normal_fill_16(float* data) {
 }  // namespace
 
 void generator::normal_(float* data, std::size_t n) {
+    if (skip_fills_) return;
     if (n >= 16) {
         // ATen's normal_fill: all uniforms first, then Box-Muller in blocks of 16; a ragged tail
         // redraws the last 16 uniforms and transforms them again.

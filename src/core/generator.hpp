@@ -45,7 +45,23 @@ public:
     tensor rand(const shape_t& shape);   // torch.rand
     tensor randn(const shape_t& shape);  // torch.randn
 
+    // While one lives, uniform_ and normal_ leave their tensors as they are and draw nothing: a
+    // module built under it has zero parameters and the generator is where it was (a model about
+    // to load its weights need not draw 163M numbers it would overwrite, nor move the seed).
+    class skip_fills {
+    public:
+        explicit skip_fills(generator& g) : g_(g), saved_(g.skip_fills_) { g.skip_fills_ = true; }
+        ~skip_fills() { g_.skip_fills_ = saved_; }
+        skip_fills(const skip_fills&) = delete;
+        skip_fills& operator=(const skip_fills&) = delete;
+
+    private:
+        generator& g_;
+        bool saved_;
+    };
+
 private:
+    bool skip_fills_ = false;
     std::mt19937 engine_;
     std::uint64_t seed_ = default_seed;
     std::optional<double> next_double_normal_;

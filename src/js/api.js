@@ -3,6 +3,7 @@
 import { apiError, describe, requireBoolean, requireIntegerIn, requireNumber, requireOptions, unwrap } from './errors.js';
 import { Tensor, checkShapeKinds, fromRaw, toIdParts, toTensorParts } from './tensor.js';
 import { getEncoding } from './tokenizer.js';
+import { fromSafetensors } from './weights.js';
 
 const TWO_64 = 1n << 64n;
 
@@ -96,10 +97,21 @@ export function makeApi(raw, version, warmedUp) {
         handle.delete();
         throw err;
       }
+      this._own(cls, handle);
+    }
+
+    _own(cls, handle) {
       this._cls = cls;
       this._info = classTable.find((c) => c.name === cls);
       this._handle = handle;
       registry?.register(this, handle, this);
+    }
+
+    // An instance of class `cls` over a handle that already holds its module (a loaded model).
+    static adopt(cls, handle) {
+      const m = Object.create(classes[cls].prototype);
+      m._own(cls, handle);
+      return m;
     }
 
     _live(method) {
@@ -182,9 +194,29 @@ export function makeApi(raw, version, warmedUp) {
     classes[name] = Cls;
   }
 
-  // The GPT model's own methods (chapter 4's KV cache).
+  // The GPT model's own methods (chapter 4's KV cache), and chapter 5's pretrained weights.
   Object.defineProperty(classes.GPTModel.prototype, 'resetKVCache', {
     value() { this._live('resetKVCache').resetKVCache(); },
+  });
+  const gptKeys = classTable.find((c) => c.name === 'GPTModel').config;
+  Object.defineProperty(classes.GPTModel, 'fromSafetensors', {
+    value(source, cfg, options) {
+      const who = 'GPTModel.fromSafetensors';
+      try {
+        // cfg: any of the book's keys, overriding what the shapes imply.
+        const given = {};
+        if (cfg !== undefined && cfg !== null) {
+          requireOptions(who, cfg, '{ n_heads: 12 }');
+          for (const key of gptKeys) if (cfg[key.name] !== undefined) given[key.name] = argument(who, key, cfg[key.name], `cfg.${key.name}`);
+        }
+        const o = requireOptions(who, options, '{ onProgress(loaded, total) {} }');
+        if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+          throw apiError(TypeError, who, 'options.onProgress', `${who}: options.onProgress must be a function, got ${describe(o.onProgress)}`);
+        return fromSafetensors(raw, (handle) => Module.adopt('GPTModel', handle), source, given, o.onProgress);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
   });
 
   // ---- generation (chapters 4 and 5) ----

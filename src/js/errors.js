@@ -4,9 +4,9 @@
 // parsing the message (shared/API.md, "Errors"). Checks of JavaScript kinds live here; every
 // numeric rule is checked once, in the C++ core, and its errors arrive through `unwrap`.
 
-/** A TypeError or RangeError carrying `module` and, where there is one, `argument`. */
-export function apiError(Kind, module, argument, message) {
-  const err = new Kind(message);
+/** A TypeError or RangeError carrying `module` and, where there is one, `argument` (and `options.cause`). */
+export function apiError(Kind, module, argument, message, options) {
+  const err = new Kind(message, options);
   err.module = module;
   if (argument !== undefined && argument !== null && argument !== '') err.argument = argument;
   return err;

@@ -253,6 +253,16 @@ export interface TransformerBlockConstructor {
 export interface GPTModelConstructor {
   new (cfg: GPTConfig): GPTModel;
   readonly prototype: GPTModel;
+  /**
+   * Chapter 5's pretrained weights: a GPT model (in eval mode) from a .safetensors file in Hugging
+   * Face's openai-community/gpt2* layout or the book's own, F32, F16 or BF16, streamed (the
+   * model's memory and one chunk). The config comes from the tensors' shapes (n_heads = emb_dim /
+   * 64, qkv_bias from the biases, drop_rate 0); `cfg` overrides any key. In Node, pass the bytes or
+   * `await fs.openAsBlob(path)`. A file that is not safetensors, is truncated, lacks a tensor or has
+   * one of the wrong shape rejects naming the tensor and both shapes; nothing is kept.
+   */
+  fromSafetensors(source: ArrayBuffer | ArrayBufferView | Blob | Response | string | URL, cfg?: Partial<GPTConfig> | null,
+                  options?: { onProgress?: (loadedBytes: number, totalBytes: number | undefined) => void }): Promise<GPTModel>;
 }
 
 export interface GenerateOptions {

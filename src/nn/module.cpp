@@ -47,13 +47,18 @@ shape_t packed_matrix::shape() const {
     return transposed_ ? shape_t{in, out} : shape_t{out, in};
 }
 
-void packed_matrix::scatter_row(std::size_t r, const float* row) {
+void packed_matrix::set_row(std::size_t r, const float* row) {
     const int k = packed.k, n = packed.n, i = static_cast<int>(r);
     if (transposed_) {  // row r of W (in, out) is input feature r of every output column
         for (int j = 0; j < n; ++j) packed.panels[packed.offset(j, i)] = row[j];
     } else {  // row r of W (out, in) is output column r
         for (int kk = 0; kk < k; ++kk) packed.panels[packed.offset(i, kk)] = row[kk];
     }
+}
+
+void packed_matrix::set_input_row(std::size_t i, const float* values) {
+    if (transposed_) return set_row(i, values);  // its PyTorch rows are the input features
+    for (int j = 0; j < packed.n; ++j) packed.panels[packed.offset(j, static_cast<int>(i))] = values[j];
 }
 
 tensor packed_matrix::get() const {
@@ -68,7 +73,7 @@ tensor packed_matrix::get() const {
 
 void packed_matrix::set(const tensor& v) {
     const shape_t s = shape();
-    for (std::size_t r = 0; r < s[0]; ++r) scatter_row(r, v.data() + r * s[1]);
+    for (std::size_t r = 0; r < s[0]; ++r) set_row(r, v.data() + r * s[1]);
 }
 
 // ---- module ---------------------------------------------------------------------------------

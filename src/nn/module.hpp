@@ -87,8 +87,13 @@ public:
 
     kernels::PackedWeights packed;  // W as (out, in) for the GEMM
 
+    // Row r of the matrix in its PyTorch shape.
+    void set_row(std::size_t r, const float* row);
+    // The weights of input feature i for every output, out_features values: a row of the (in, out)
+    // layout checkpoints such as GPT-2's (Conv1D) store.
+    void set_input_row(std::size_t i, const float* values);
+
 private:
-    void scatter_row(std::size_t r, const float* row);
     bool transposed_ = false;
 };
 
@@ -171,7 +176,7 @@ void packed_matrix::fill_rows(Draw&& draw) {
     std::vector<float> row(s[1]);
     for (std::size_t r = 0; r < s[0]; ++r) {
         draw(row.data(), row.size());
-        scatter_row(r, row.data());
+        set_row(r, row.data());
     }
 }
 

@@ -34,6 +34,7 @@ export const PACKAGE_FILES = [
   'dist/print.js',
   'dist/tensor.js',
   'dist/tokenizer.js',
+  'dist/weights.js',
   'package.json',
 ];
 export const MAX_TARBALL_BYTES = 1024 * 1024;
