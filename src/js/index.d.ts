@@ -250,6 +250,14 @@ export interface TransformerBlockConstructor {
   new (cfg: Pick<GPTConfig, 'emb_dim' | 'context_length' | 'n_heads' | 'drop_rate' | 'qkv_bias'> & Partial<GPTConfig>): TransformerBlock;
   readonly prototype: TransformerBlock;
 }
+/**
+ * Where fromSafetensors reads: bytes, a Blob or File, a fetch Response, or a URL (a string or a
+ * URL object). Typed structurally, so these types need neither the DOM's nor Node's.
+ */
+export type SafetensorsSource = ArrayBuffer | ArrayBufferView | string | { readonly href: string }
+  | { readonly size: number; stream(): unknown }
+  | { readonly body: unknown; readonly headers: { get(name: string): string | null } };
+
 export interface GPTModelConstructor {
   new (cfg: GPTConfig): GPTModel;
   readonly prototype: GPTModel;
@@ -261,7 +269,7 @@ export interface GPTModelConstructor {
    * `await fs.openAsBlob(path)`. A file that is not safetensors, is truncated, lacks a tensor or has
    * one of the wrong shape rejects naming the tensor and both shapes; nothing is kept.
    */
-  fromSafetensors(source: ArrayBuffer | ArrayBufferView | Blob | Response | string | URL, cfg?: Partial<GPTConfig> | null,
+  fromSafetensors(source: SafetensorsSource, cfg?: Partial<GPTConfig> | null,
                   options?: { onProgress?: (loadedBytes: number, totalBytes: number | undefined) => void }): Promise<GPTModel>;
 }
 
