@@ -181,19 +181,22 @@ val class_table() {
     return out;
 }
 
-// The book's GPT_CONFIG_124M, from the core (one definition).
-val gpt_config_124m() {
-    const attn::gpt::config c = attn::gpt::gpt2_124m;
+// A config (gpt::config or gpt::checked_config) as the book's dict.
+template <class Config>
+val config_to_js(const Config& c) {
     val out = val::object();
-    out.set("vocab_size", c.vocab_size);
-    out.set("context_length", c.context_length);
-    out.set("emb_dim", c.emb_dim);
-    out.set("n_heads", c.n_heads);
-    out.set("n_layers", c.n_layers);
+    out.set("vocab_size", static_cast<double>(c.vocab_size));
+    out.set("context_length", static_cast<double>(c.context_length));
+    out.set("emb_dim", static_cast<double>(c.emb_dim));
+    out.set("n_heads", static_cast<double>(c.n_heads));
+    out.set("n_layers", static_cast<double>(c.n_layers));
     out.set("drop_rate", c.drop_rate);
     out.set("qkv_bias", c.qkv_bias);
     return out;
 }
+
+// The book's GPT_CONFIG_124M, from the core (one definition).
+val gpt_config_124m() { return config_to_js(attn::gpt::gpt2_124m); }
 
 // ---- modules --------------------------------------------------------------------------------
 
@@ -231,17 +234,8 @@ public:
             if (!cfg["qkv_bias"].isUndefined()) given.qkv_bias = cfg["qkv_bias"].as<bool>(), keys |= attn::gpt::qkv_bias;
             loader_ = std::make_unique<attn::gpt::safetensors_loader>(std::move(list),
                                                                       static_cast<std::uint64_t>(data_bytes), given, keys);
-            const auto& c = loader_->cfg();
             val out = val::object();
-            val config = val::object();
-            config.set("vocab_size", c.vocab_size);
-            config.set("context_length", c.context_length);
-            config.set("emb_dim", c.emb_dim);
-            config.set("n_heads", c.n_heads);
-            config.set("n_layers", c.n_layers);
-            config.set("drop_rate", c.drop_rate);
-            config.set("qkv_bias", c.qkv_bias);
-            out.set("cfg", config);
+            out.set("cfg", config_to_js(loader_->cfg()));
             out.set("layout", val(loader_->layout()));
             return out;
         }, who);

@@ -153,6 +153,18 @@ ATTN_INLINE const float* panel_bias(const Output& out, int j0, int nr, Init init
   return bias_pad;
 }
 
+// Every panel of one output over the K slice [k0, k0 + kc): `tiles(bp, bb, j0, nr, init)` runs the
+// rows' tiles against panel bp (columns [j0, j0 + nr)), starting from bias bb or C as init says.
+template <class Tiles>
+ATTN_INLINE void for_each_panel(const Output& out, int k, int k0, Tiles&& tiles) {
+  alignas(16) float bias_pad[kNR];
+  const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
+  for (int p = 0; p < num_panels(out.n); ++p) {
+    const int j0 = p * kNR, nr = std::min(kNR, out.n - j0);
+    tiles(panel(out, p, k, k0), panel_bias(out, j0, nr, init, bias_pad), j0, nr, init);
+  }
+}
+
 // y_o(M, n_o) = X(M, K) · W_oᵀ + bias_o for every output o. Each block of X is packed once and
 // swept by the panels of every output, so [W_query; W_key; W_value] cost one pass over X; every
 // element is computed exactly as in a call with that output alone (the order of its sum depends
@@ -162,25 +174,17 @@ void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int 
   const int mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
   // Uninitialised: pack_a writes every element it later reads.
   const std::unique_ptr<float[]> apack(new float[std::size_t(mc_max) * std::size_t(std::min(k, kc_step))]);
-  alignas(16) float bias_pad[kNR];
-
   for (int k0 = 0; k0 < k; k0 += kc_step) {
     const int kc = std::min(kc_step, k - k0);
     for (int m0 = 0; m0 < m; m0 += kMC) {
       const int mc = std::min(kMC, m - m0);
       pack_a(mc, kc, x + std::size_t(m0) * ldx + k0, ldx, apack.get());
-      for (int o = 0; o < count; ++o) {
-        const Output& out = outs[o];
-        const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
-        for (int p = 0; p < num_panels(out.n); ++p) {
-          const int j0 = p * kNR, nr = std::min(kNR, out.n - j0);
-          const float* bp = panel(out, p, k, k0);
-          const float* bb = panel_bias(out, j0, nr, init, bias_pad);
+      for (int o = 0; o < count; ++o)
+        for_each_panel(outs[o], k, k0, [&](const float* bp, const float* bb, int j0, int nr, Init init) {
           for (int i0 = 0; i0 < mc; i0 += kMR)
-            run_tile<kMR>(kc, apack.get() + std::size_t(i0) * kc, bp, out.y + std::size_t(m0 + i0) * out.ldy + j0,
-                          out.ldy, std::min(kMR, mc - i0), nr, init, bb);
-        }
-      }
+            run_tile<kMR>(kc, apack.get() + std::size_t(i0) * kc, bp, outs[o].y + std::size_t(m0 + i0) * outs[o].ldy + j0,
+                          outs[o].ldy, std::min(kMR, mc - i0), nr, init, bb);
+        });
     }
   }
 }
@@ -190,21 +194,14 @@ void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int 
 // the same operations in the same order as the MR x 8 tiles, so the results are the same bits.
 void gemm_few_rows(int m, int k, const float* x, int ldx, const Output* outs, int count) {
   const int kc_step = kc_step_of(k);
-  alignas(16) float bias_pad[kNR];
   for (int k0 = 0; k0 < k; k0 += kc_step) {
     const int kc = std::min(kc_step, k - k0);
-    for (int o = 0; o < count; ++o) {
-      const Output& out = outs[o];
-      const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
-      for (int p = 0; p < num_panels(out.n); ++p) {
-        const int j0 = p * kNR, nr = std::min(kNR, out.n - j0);
-        const float* bp = panel(out, p, k, k0);
-        const float* bb = panel_bias(out, j0, nr, init, bias_pad);
+    for (int o = 0; o < count; ++o)
+      for_each_panel(outs[o], k, k0, [&](const float* bp, const float* bb, int j0, int nr, Init init) {
         for (int i = 0; i < m; ++i)
-          run_tile<1>(kc, x + std::size_t(i) * ldx + k0, bp, out.y + std::size_t(i) * out.ldy + j0, out.ldy, 1, nr,
-                      init, bb);
-      }
-    }
+          run_tile<1>(kc, x + std::size_t(i) * ldx + k0, bp, outs[o].y + std::size_t(i) * outs[o].ldy + j0, outs[o].ldy,
+                      1, nr, init, bb);
+      });
   }
 }
 
