@@ -63,9 +63,11 @@ export function makeApi(raw, version, warmedUp) {
   };
   const input = (x, who, arg = 'x') => toTensorParts(x, undefined, who, arg);
   const traced = (who, opts) => requireOptions(who, opts).trace === undefined ? false : requireBoolean(who, 'options.trace', opts.trace);
-  // A token module's forward options: trace (true, or { layers: [i, ...] }), useCache, lastOnly.
+  // A token module's forward options: trace (true, or { layers: [i, ...] }), useCache, lastOnly,
+  // and shape (for ids given as a flat Int32Array / Uint32Array / number[]).
   const tokenOptions = (who, opts) => {
     const o = requireOptions(who, opts, '{ trace: true }');
+    if (o.shape !== undefined) checkShapeKinds(who, o.shape);
     const useCache = o.useCache === undefined ? false : requireBoolean(who, 'options.useCache', o.useCache);
     const lastOnly = o.lastOnly === undefined ? false : requireBoolean(who, 'options.lastOnly', o.lastOnly);
     let traceAll = false, traceLayers = [];
@@ -75,7 +77,7 @@ export function makeApi(raw, version, warmedUp) {
     } else {
       throw apiError(TypeError, who, 'options.trace', `${who}: options.trace must be a boolean or { layers: [indices] }, got ${describe(o.trace)}`);
     }
-    return { useCache, lastOnly, traceAll, traceLayers };
+    return { useCache, lastOnly, traceAll, traceLayers, shape: o.shape };
   };
   // A traced token forward's trace: { layers: [trace | null, ...] } for the GPT model.
   const traceOf = (t) => {
@@ -123,7 +125,7 @@ export function makeApi(raw, version, warmedUp) {
       const handle = this._live('forward');
       if (this._info.input === 'tokenIds') {
         const o = tokenOptions(this._cls, options);
-        const p = toIdParts(x, undefined, this._cls, this._info.inputArg);
+        const p = toIdParts(x, o.shape, this._cls, this._info.inputArg);
         const r = unwrap(handle.forwardIds(p.data, p.shape, o));
         return o.traceAll || o.traceLayers.length ? { output: fromRaw(r.output), trace: traceOf(r.trace) } : fromRaw(r.output);
       }

@@ -200,7 +200,8 @@ export interface GPTConfig {
 
 /** nn.Embedding(numEmbeddings, embeddingDim): forward(ids) -> ids.shape + [embeddingDim]. */
 export interface Embedding extends Omit<Module<Record<string, never>>, 'forward'> {
-  forward(ids: TokenIds): Tensor;
+  /** `shape`: the shape of ids given flat (an Int32Array, Uint32Array or number[]). */
+  forward(ids: TokenIds, options?: { shape?: Shape }): Tensor;
 }
 export interface LayerNorm extends Module<Record<string, never>> {}
 export interface GELU extends Module<Record<string, never>> {}
@@ -215,6 +216,8 @@ export interface GPTForwardOptions {
   useCache?: boolean;
   /** Only the last position's logits: (B, 1, vocab_size) (what generation reads). */
   lastOnly?: boolean;
+  /** The shape of idx given flat (an Int32Array, Uint32Array or number[]): [B, T] or [T]. */
+  shape?: Shape;
 }
 /** trace.layers[i]: block i's attention trace, or null for a block that was not traced. */
 export interface GPTTrace {

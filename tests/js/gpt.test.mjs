@@ -251,7 +251,9 @@ describe('bad input', () => {
         && err.module === 'Embedding' && err.argument === 'ids', JSON.stringify(bad));
     }
     assert.throws(() => e.forward([['1']]), (err) => err instanceof TypeError && err.argument === 'ids');
-    assert.deepEqual(e.forward(new Int32Array([1, 2]), undefined).shape, [2, 3], 'an Int32Array of ids');
+    assert.deepEqual(e.forward(new Int32Array([1, 2])).shape, [2, 3], 'an Int32Array of ids');
+    assert.deepEqual(e.forward(new Uint32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] }).shape, [2, 3, 3], 'flat ids with a shape');
+    assert.throws(() => e.forward(new Int32Array(5), { shape: [2, 3] }), (err) => err instanceof RangeError && err.argument === 'ids');
     const m = build(modelNamed('small_seed123')).eval();
     assert.throws(() => m.forward([[1, 97]]), (err) => err instanceof RangeError && err.message.includes('idx[0][1] (97)') && err.argument === 'idx');
     assert.throws(() => m.forward(Array(13).fill(1)), (err) => err instanceof RangeError && err.message.includes('context_length (12)'));
