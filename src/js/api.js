@@ -51,8 +51,9 @@ export function makeApi(raw, version) {
       registry?.register(this, handle, this);
     }
 
-    _live(method) {
-      if (this._handle === null) throw apiError(TypeError, this._cls, undefined, `${this._cls}: ${method}() was called after free()`);
+    // member: the method called, or (read: true) the getter read, after free().
+    _live(member, read = false) {
+      if (this._handle === null) throw apiError(TypeError, this._cls, undefined, `${this._cls}: ${read ? `${member} was read` : `${member}() was called`} after free()`);
       return this._handle;
     }
 
@@ -77,7 +78,7 @@ export function makeApi(raw, version) {
     }
 
     get training() {
-      return this._live('training').training();
+      return this._live('training', true).training();
     }
 
     stateDict() {
@@ -98,6 +99,11 @@ export function makeApi(raw, version) {
       registry?.unregister(this);
       this._handle.delete();
       this._handle = null;
+    }
+
+    // `using m = new attn.MultiHeadAttention(...)` frees m at the end of its block.
+    [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
+      this.free();
     }
   }
 
