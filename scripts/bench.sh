@@ -6,7 +6,7 @@
 #   npm run bench -- --workloads gpt2 --peers ours,onnxruntime,tfjs
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh test
 if [ ! -d bench/node_modules ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
   npm ci --prefix bench --no-audit --no-fund --loglevel=error
 fi

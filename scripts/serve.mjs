@@ -4,7 +4,7 @@
 //   /                        web/            the page itself
 //   /dist/<file>             dist/           the package: index.js, attention_wasm.mjs, attention_wasm.wasm,
 //                                            and the threaded build attention_wasm_mt.{mjs,wasm,worker.js}
-//   /vendor/<pkg>/dist/...   node_modules/   the page's front-end dependencies (VENDOR below), nothing else
+//   /vendor/<pkg>/dist/...   web-deps/node_modules/  the page's front-end dependencies (VENDOR below), nothing else
 //   /reference/chapter.json  tests/fixtures/ the numbers the book prints, for the "matches the book" badge
 //
 // Every response carries COOP/COEP (the page is cross-origin isolated, so it has SharedArrayBuffer
@@ -19,8 +19,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // DIST_DIR serves a package built elsewhere (as scripts/build-wasm.sh's DIST_DIR writes it).
 const DIST = path.resolve(ROOT, process.env.DIST_DIR ?? 'dist');
 
-/** npm packages the page imports (through the import map in web/index.html). */
+/** npm packages the page imports (through the import map in web/index.html); web-deps/ installs them. */
 export const VENDOR = ['d3-color', 'd3-interpolate', 'd3-scale-chromatic', 'd3-dsv'];
+export const VENDOR_DIR = path.join(ROOT, 'web-deps', 'node_modules');
 /** The package's files under dist/, as package.json's "files" lists them (the one list of them). */
 const DIST_FILES = new Set(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).files
   .filter((f) => f.startsWith('dist/')).map((f) => f.slice('dist/'.length)));
@@ -107,13 +108,13 @@ function resolve(urlPath) {
   if (p.startsWith('/vendor/')) {
     const [pkg, ...rest] = p.slice('/vendor/'.length).split('/');
     if (!VENDOR.includes(pkg) || rest[0] !== 'dist' && rest.join('/') !== 'LICENSE') return null;
-    return path.join(ROOT, 'node_modules', pkg, ...rest);
+    return path.join(VENDOR_DIR, pkg, ...rest);
   }
   if (p === '/reference/chapter.json') return path.join(ROOT, 'tests/fixtures/chapter.json');
   return path.join(ROOT, 'web', p);
 }
 
-function securityHeaders(csp) {
+export function securityHeaders(csp) {
   return {
     'Content-Security-Policy': csp,
     'Cross-Origin-Opener-Policy': 'same-origin',
