@@ -1,7 +1,7 @@
 // The packed package in the three bundlers JavaScript developers use, as a new user meets it: the
 // tarball is installed into a fresh project holding the tiny app in app/ (book.js prints the book's
 // MultiHeadAttention; main.js runs it in the page or in a module Worker), which is built by
-//   Vite 8 (production build, and its dev server),
+//   Vite 8 (production build, and its dev server; no configuration),
 //   esbuild (--bundle --splitting --format=esm, then the package's attention_wasm* files copied
 //            next to the bundle, as the README says: esbuild does not emit new URL() assets),
 //   webpack 5 (production),
@@ -63,7 +63,6 @@ async function buildVite() {
   await viteBuild({
     root: app, configFile: false, customLogger: logger, logLevel: 'warn',
     build: { outDir: 'out-vite', emptyOutDir: true, rollupOptions: { input: { main: path.join(app, 'index.html'), url: path.join(app, 'url.html') } } },
-    worker: { format: 'es' }, // the app's module Worker (type: 'module') as an ES module
   });
   return { out: path.join(app, 'out-vite'), warnings };
 }
@@ -180,7 +179,7 @@ test('webpack 5 production build: the book\'s numbers in the main thread and in 
 
 test('Vite\'s dev server serves the same app with the same numbers', async () => {
   const server = await viteServer({
-    root: app, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1', headers: ISOLATED }, worker: { format: 'es' },
+    root: app, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1', headers: ISOLATED },
   });
   await server.listen();
   try {
