@@ -10,7 +10,7 @@ namespace attn {
 namespace {
 void require_rank(const char* fn, const tensor& x, std::size_t min_rank) {
     if (x.dimension() < min_rank)
-        raise_range(fn, ": input x must have at least ", min_rank, " axes, got ", shape_str(to_shape(x.shape())));
+        raise_range({fn, "x"}, "input x must have at least ", min_rank, " axes, got ", shape_str(to_shape(x.shape())));
 }
 // row / row.sum() for every row of the last axis, in place: the one normalisation the three
 // steps below share.
@@ -53,7 +53,7 @@ tensor mask_and_renormalize(const tensor& weights) {
     require_rank("maskAndRenormalize", weights, 2);
     const std::size_t t = weights.shape().back();
     if (weights.shape()[weights.dimension() - 2] != t)
-        raise_range("maskAndRenormalize: weights must be square in the last two axes, got ",
+        raise_range({"maskAndRenormalize", "x"}, "weights must be square in the last two axes, got ",
                     shape_str(to_shape(weights.shape())));
     tensor out = weights;
     for (std::size_t z = 0; t && z < weights.size() / (t * t); ++z)

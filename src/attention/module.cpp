@@ -59,7 +59,7 @@ void module::load_state_dict(const state_dict& sd) {
     auto targets = parameters();
     std::map<std::string, const tensor*> given;
     for (const auto& [key, value] : sd) {
-        if (given.count(key)) raise_range(class_name(), ": loadStateDict key '", key, "' is given twice");
+        if (given.count(key)) raise_range({class_name(), "stateDict"}, "loadStateDict key '", key, "' is given twice");
         given[key] = &value;
     }
     // Check everything first so a bad dict leaves the module as it was.
@@ -78,17 +78,17 @@ void module::load_state_dict(const state_dict& sd) {
         for (const auto& target : targets) expected += (expected.empty() ? "" : ", ") + target.first;
         for (const auto& mask_key : mask_keys()) expected += (expected.empty() ? "" : ", ") + mask_key;
         if (expected.empty())
-            raise_range(class_name(), ": loadStateDict has unknown key '", key,
+            raise_range({class_name(), "stateDict"}, "loadStateDict has unknown key '", key,
                         "' (it has no parameters: expected an empty state dict)");
-        raise_range(class_name(), ": loadStateDict has unknown key '", key, "' (expected ", expected, ")");
+        raise_range({class_name(), "stateDict"}, "loadStateDict has unknown key '", key, "' (expected ", expected, ")");
     }
     for (const auto& [key, target] : targets) {
         auto it = given.find(key);
-        if (it == given.end()) raise_range(class_name(), ": loadStateDict is missing key '", key, "'");
+        if (it == given.end()) raise_range({class_name(), "stateDict"}, "loadStateDict is missing key '", key, "'");
         const shape_t want = to_shape(target->shape());
         const shape_t got = to_shape(it->second->shape());
         if (want != got)
-            raise_range(class_name(), ": loadStateDict key '", key, "' has shape ", shape_str(got),
+            raise_range({class_name(), "stateDict"}, "loadStateDict key '", key, "' has shape ", shape_str(got),
                         ", expected ", shape_str(want));
     }
     for (auto& [key, target] : targets) *target = *given[key];

@@ -13,7 +13,8 @@ tensor scaled_dot_product_attention(const tensor& q, const tensor& k, const tens
     tensor scores = ref::matmul_nt(q, k);                               // (B, H, T, T)
     tensor masked = opt.causal ? ref::causal_mask(scores) : scores;     // (B, H, T, T)
     tensor weights = ref::softmax(ref::scale_scores(masked, d_k), 3);  // (B, H, T, T)
-    tensor dropped = opt.causal ? ref::dropout(weights, opt.dropout, opt.training, *opt.gen) : weights;
+    tensor mask;  // (B, H, T, T): 1 where dropout kept a weight, 0 where it zeroed it
+    tensor dropped = opt.causal ? ref::dropout(weights, opt.dropout, opt.training, *opt.gen, &mask) : weights;
     tensor context = ref::batched_matmul(dropped, v);  // (B, H, T, headDim)
     if (tr) {
         tr->put("queries", q);
@@ -24,6 +25,7 @@ tensor scaled_dot_product_attention(const tensor& q, const tensor& k, const tens
         if (opt.causal) tr->put("masked", masked);
         tr->put("weights", weights);
         if (opt.causal) tr->put("dropped", dropped);
+        if (opt.causal) tr->put("dropoutMask", mask);
         tr->put("context", context);
     }
     return context;

@@ -14,8 +14,8 @@ struct attention_options {
 };
 
 // q, k, v: (B, H, T, headDim) -> context: (B, H, T, headDim).
-// With `tr`, records scores, scaled, masked (causal only), weights, dropped (causal only) in
-// (B, H, T, T) and context in (B, H, T, headDim).
+// With `tr`, records scores, scaled, masked (causal only), weights, dropped and dropoutMask
+// (causal only) in (B, H, T, T) and context in (B, H, T, headDim).
 tensor scaled_dot_product_attention(const tensor& q, const tensor& k, const tensor& v,
                                     const attention_options& opt, trace* tr);
 

@@ -44,7 +44,7 @@ tensor softmax(const tensor& x, std::int64_t dim) {
     const auto rank = static_cast<std::int64_t>(x.dimension());
     const std::int64_t lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 0 : rank - 1;
     if (dim < lo || dim > hi)
-        raise_range("softmax: dim (", dim, ") is out of range for a tensor of rank ", rank, " (expected ", lo,
+        raise_range({"softmax", "dim"}, "dim (", dim, ") is out of range for a tensor of rank ", rank, " (expected ", lo,
                     " to ", hi, ")");
     if (rank == 0) return ref::softmax(x, 0);
     return ref::softmax(x, static_cast<std::size_t>(dim < 0 ? dim + rank : dim));
@@ -53,7 +53,7 @@ tensor softmax(const tensor& x, std::int64_t dim) {
 tensor simplified_self_attention(const tensor& x, trace* tr) {
     const char* cls = "simplifiedSelfAttention";
     if (x.dimension() != 2)
-        raise_range(cls, ": input x must have shape (T, d), got rank ", x.dimension(), " ",
+        raise_range({cls, "x"}, "input x must have shape (T, d), got rank ", x.dimension(), " ",
                     shape_str(to_shape(x.shape())));
     const std::size_t t = x.shape()[0];
     validate::fits(cls, "the attention matrices", 3.0 * static_cast<double>(t) * t);

@@ -37,10 +37,13 @@ namespace {
 
 // ---- marshalling ----------------------------------------------------------------------------
 
-val error_value(const char* kind, const std::string& message) {
+val error_value(const char* kind, const std::string& message, const std::string& module,
+                const std::string& argument = "") {
     val e = val::object();
     e.set("error", val(kind));
     e.set("message", val(message));
+    e.set("module", val(module));
+    if (!argument.empty()) e.set("argument", val(argument));
     return e;
 }
 
@@ -51,11 +54,11 @@ val guarded(F&& body, const std::string& who = "attention-wasm") {
     try {
         return body();
     } catch (const attn::error& e) {
-        return error_value(e.kind() == attn::error_kind::type ? "type" : "range", e.what());
+        return error_value(e.kind() == attn::error_kind::type ? "type" : "range", e.what(), e.module(), e.argument());
     } catch (const std::bad_alloc&) {
-        return error_value("range", who + ": out of memory (the wasm heap could not grow further)");
+        return error_value("range", who + ": out of memory (the wasm heap could not grow further)", who);
     } catch (const std::exception& e) {
-        return error_value("range", who + ": " + e.what());
+        return error_value("range", who + ": " + e.what(), who);
     }
 }
 
@@ -70,9 +73,9 @@ attn::shape_t shape_from_js(const val& shape, const char* what) {
     for (unsigned i = 0; i < rank; ++i) {
         const double d = shape[i].as<double>();
         if (!(d >= 0) || d != std::floor(d))
-            attn::raise_range(what, ": shape[", i, "] (", attn::js_number{d}, ") must be a non-negative integer");
+            attn::raise_range({what, "shape"}, "shape[", i, "] (", attn::js_number{d}, ") must be a non-negative integer");
         if (d > max_axis)
-            attn::raise_range(what, ": shape[", i, "] (", attn::js_number{d}, ") is too large (at most 1073741824)");
+            attn::raise_range({what, "shape"}, "shape[", i, "] (", attn::js_number{d}, ") is too large (at most 1073741824)");
         s.push_back(static_cast<std::size_t>(d));
     }
     return s;
@@ -84,7 +87,7 @@ attn::tensor from_js(const val& data, const val& shape, const char* what) {
     const std::size_t n = attn::checked_numel(s, what);
     attn::validate::fits(what, "the input", static_cast<double>(n));
     if (data["length"].as<double>() != static_cast<double>(n))
-        attn::raise_range(what, ": data has ", data["length"].as<double>(), " values, shape ", attn::shape_str(s),
+        attn::raise_range({what, "x"}, "data has ", data["length"].as<double>(), " values, shape ", attn::shape_str(s),
                           " needs ", n);
     attn::tensor t(s);
     if (n) val(emscripten::typed_memory_view(n, t.data())).call<void>("set", data);
@@ -147,7 +150,7 @@ public:
                                                                        size("contextLength", c), num("dropout"),
                                                                        size("numHeads", c), bias, gen);
             } else {
-                attn::raise_type("attention-wasm: unknown class '", cls, "'");
+                attn::raise_type({"attention-wasm", ""}, "unknown class '", cls, "'");
             }
             return val::null();
         }, cls);
@@ -199,14 +202,14 @@ val softmax(val data, val shape, double dim) {
     return guarded([&]() -> val {
         // Checked on the double: converting NaN, ±Infinity or 1e20 to an integer is undefined.
         if (!std::isfinite(dim) || dim != std::floor(dim))
-            attn::raise_range("softmax: dim (", attn::js_number{dim}, ") must be an integer");
+            attn::raise_range({"softmax", "dim"}, "dim (", attn::js_number{dim}, ") must be an integer");
         attn::tensor x = from_js(data, shape, "softmax");
         const double rank = static_cast<double>(x.dimension());
         if (std::fabs(dim) > rank + 1) {  // out of range either way; keeps the cast below defined
             if (std::fabs(dim) <= 9007199254740992.0)  // print integers as integers (js_number gives 1e+02)
-                attn::raise_range("softmax: dim (", static_cast<long long>(dim),
+                attn::raise_range({"softmax", "dim"}, "dim (", static_cast<long long>(dim),
                                   ") is out of range for a tensor of rank ", x.dimension());
-            attn::raise_range("softmax: dim (", attn::js_number{dim}, ") is out of range for a tensor of rank ",
+            attn::raise_range({"softmax", "dim"}, "dim (", attn::js_number{dim}, ") is out of range for a tensor of rank ",
                               x.dimension());
         }
         return to_js(attn::softmax(x, static_cast<std::int64_t>(dim)));

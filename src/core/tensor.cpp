@@ -20,7 +20,7 @@ std::size_t checked_numel(const shape_t& shape, const std::string& what, std::si
     std::size_t n = 1;
     for (std::size_t d : shape) {
         if (d != 0 && n > limit / d) {
-            raise_range(what, ": shape ", shape_str(shape), " has more than ", limit,
+            raise_range({what, "shape"}, "shape ", shape_str(shape), " has more than ", limit,
                         " elements, beyond what the wasm memory can hold");
         }
         n *= d;

@@ -35,6 +35,18 @@ export declare class Tensor {
   toJSON(): { shape: Shape; data: number[] };
 }
 
+/**
+ * What every error the API throws carries besides its message (a TypeError for wrong kinds, a
+ * RangeError for wrong sizes or values): the class or function, and the argument, where there
+ * is one, so a caller can point at the field without parsing the message.
+ */
+export interface AttentionErrorFields {
+  /** The class or function: 'MultiHeadAttention', 'softmax', 'init', ... */
+  module: string;
+  /** The offending argument: 'dOut', 'x', 'dim', 'stateDict', 'options.threads', ... */
+  argument?: string;
+}
+
 /** The intermediates of a forward pass (API.md "trace"): SelfAttentionV1 / SelfAttentionV2. */
 export interface Trace {
   /** (T, dOut) · (B, T, dOut) for CausalAttention · (B, H, T, headDim) for the multi-head classes */
@@ -57,6 +69,8 @@ export interface CausalTrace extends Trace {
   masked: Tensor;
   /** after dropout */
   dropped: Tensor;
+  /** 1 where dropout kept a weight, 0 where it zeroed it (all 1 in eval mode or with p = 0); the shape of `weights` */
+  dropoutMask: Tensor;
 }
 
 /** MultiHeadAttention: also the heads merged back to (B, T, dOut), the input of out_proj. */

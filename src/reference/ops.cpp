@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include <xtensor/xview.hpp>
 
@@ -139,17 +140,22 @@ tensor scale_scores(const tensor& scores, std::size_t d_k) {
     return out;
 }
 
-tensor dropout(const tensor& x, double p, bool training, generator& gen) {
-    if (!training || p == 0.0 || x.size() == 0) return x;
+tensor dropout(const tensor& x, double p, bool training, generator& gen, tensor* mask) {
+    if (!training || p == 0.0 || x.size() == 0) {
+        if (mask) *mask = make_tensor(to_shape(x.shape()), 1.0f);
+        return x;
+    }
     tensor out = x;
     if (p == 1.0) {  // ATen multiplies by a zero scalar and draws nothing
         for (float& v : out) v = v * 0.0f;
+        if (mask) *mask = make_tensor(to_shape(x.shape()), 0.0f);
         return out;
     }
     tensor noise(to_shape(x.shape()));
     gen.bernoulli_(noise.data(), noise.size(), 1.0 - p);
     const float keep = static_cast<float>(1.0 - p);
     for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = x.data()[i] * (noise.data()[i] / keep);
+    if (mask) *mask = std::move(noise);
     return out;
 }
 

@@ -32,7 +32,8 @@ tensor causal_mask(const tensor& scores);
 tensor scale_scores(const tensor& scores, std::size_t d_k);
 
 // nn.Dropout(p): in training mode draws a bernoulli(1 - p) mask from `gen` in element order
-// and multiplies by mask / (1 - p); otherwise (or p == 0) returns x and draws nothing.
-tensor dropout(const tensor& x, double p, bool training, generator& gen);
+// and multiplies by mask / (1 - p); otherwise (or p == 0) returns x and draws nothing. With
+// `mask`, also returns the mask (x's shape): 1 where a value was kept, 0 where it was zeroed.
+tensor dropout(const tensor& x, double p, bool training, generator& gen, tensor* mask = nullptr);
 
 }  // namespace attn::ref

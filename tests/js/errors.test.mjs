@@ -47,6 +47,8 @@ function throwsWith(fn, Cls, parts, label) {
   assert.equal(error.constructor, Cls, `${label}: threw ${error.constructor?.name}: ${error.message}, expected a ${Cls.name}`);
   assert.ok(!(error instanceof WebAssembly.RuntimeError), `${label}: a wasm trap`);
   for (const p of parts) assert.ok(error.message.includes(p), `${label}: the message "${error.message}" does not mention "${p}"`);
+  assert.equal(typeof error.module, 'string', `${label}: the error carries no module`);
+  assert.ok(error.message.startsWith(`${error.module}: `), `${label}: the message "${error.message}" does not start with its module '${error.module}'`);
   count.errors++;
   if (Cls === TypeError) count.type++;
   else count.range++;
@@ -55,6 +57,28 @@ function throwsWith(fn, Cls, parts, label) {
 
 const typeError = (fn, parts, label) => throwsWith(fn, TypeError, parts, label);
 const rangeError = (fn, parts, label) => throwsWith(fn, RangeError, parts, label);
+
+test('errors carry the module and the offending argument, from JS checks and from the core alike', () => {
+  const cases = [
+    [() => new attn.MultiHeadAttention(3, 5, 6, 0, 2), RangeError, 'MultiHeadAttention', 'dOut'],
+    [() => new attn.CausalAttention(3, 2, 0, 0), RangeError, 'CausalAttention', 'contextLength'],
+    [() => new attn.CausalAttention(3, 2, 6, 1.5), RangeError, 'CausalAttention', 'dropout'],
+    [() => new attn.CausalAttention(3, '2', 6, 0), TypeError, 'CausalAttention', 'dOut'],
+    [() => new attn.SelfAttentionV2(3, 2, { qkvBias: 1 }), TypeError, 'SelfAttentionV2', 'qkvBias'],
+    [() => new attn.CausalAttention(3, 2, 6, 0).forward(attn.ones([7, 3])), RangeError, 'CausalAttention', 'x'],
+    [() => new attn.SelfAttentionV1(3, 2).forward(attn.ones([6, 4])), RangeError, 'SelfAttentionV1', 'x'],
+    [() => new attn.SelfAttentionV1(3, 2).forward([[1, 2], [3]]), RangeError, 'SelfAttentionV1', 'x'],
+    [() => attn.softmax(attn.ones([2, 2]), 3), RangeError, 'softmax', 'dim'],
+    [() => attn.manualSeed('1'), TypeError, 'manualSeed', 'seed'],
+    [() => attn.rand([2, -1]), RangeError, 'rand', 'shape'],
+    [() => new attn.SelfAttentionV1(3, 2).loadStateDict({ W_query: attn.ones([2, 3]) }), RangeError, 'SelfAttentionV1', 'stateDict'],
+  ];
+  for (const [fn, Cls, module, argument] of cases) {
+    const err = throwsWith(fn, Cls, [], `${module}/${argument}`);
+    assert.equal(err.module, module, `${err.message}: module`);
+    assert.equal(err.argument, argument, `${err.message}: argument`);
+  }
+});
 
 // The book's modules and what they must give (chapter.json): used to check "still correct".
 const BOOK = {

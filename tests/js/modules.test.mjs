@@ -95,8 +95,26 @@ function runCase(c, { big }) {
     assertClose(r.output, c.output, tolOut, `${c.name}: ${cls} output (traced)`);
     checkTrace(c, r.trace, tolOut);
     if (c.training && c.args.dropout > 0) assertSameZeros(r.trace.dropped, c.trace.dropped, `${c.name}: dropout mask`);
+    if (r.trace.dropoutMask) checkDropoutMask(c, r.trace);
     m2.free();
   }
+}
+
+// trace.dropoutMask is the mask PyTorch drew: wherever a weight is not zero, PyTorch's dropped
+// value is non-zero exactly where the mask is 1; the mask is all ones when dropout draws nothing.
+function checkDropoutMask(c, trace) {
+  const { weights, dropoutMask } = trace;
+  assert.deepEqual(dropoutMask.shape, weights.shape, `${c.name}: dropoutMask has the shape of weights`);
+  const active = c.training && c.args.dropout > 0;
+  const dropped = decode(c.trace.dropped).data;
+  let kept = 0;
+  dropoutMask.data.forEach((m, i) => {
+    assert.ok(m === 0 || m === 1, `${c.name}: dropoutMask[${i}] is ${m}`);
+    if (!active) assert.equal(m, 1, `${c.name}: dropoutMask[${i}] without dropout`);
+    else if (weights.data[i] !== 0) assert.equal(m, dropped[i] !== 0 ? 1 : 0, `${c.name}: dropoutMask[${i}] against PyTorch's dropped value`);
+    kept += m;
+  });
+  counted.traceEntries++;
 }
 
 function checkTrace(c, trace, tol) {

@@ -64,7 +64,7 @@ test('what the types promise holds at runtime: trace keys per class, module expo
   const x3 = attn.ones([2, 6, 3]), x2 = attn.ones([6, 3]);
   const keys = (r) => Object.keys(r.trace).sort();
   const base = ['context', 'keys', 'queries', 'scaled', 'scores', 'values', 'weights'];
-  const causal = [...base, 'dropped', 'masked'].sort();
+  const causal = [...base, 'dropoutMask', 'dropped', 'masked'].sort();
   const made = [];
   const make = (m) => (made.push(m), m);
   assert.deepEqual(keys(make(new attn.SelfAttentionV1(3, 2)).forward(x2, { trace: true })), base);

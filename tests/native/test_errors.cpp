@@ -21,13 +21,15 @@ attn::error capture(F&& f) {
         return e;
     }
     FAIL("no attn::error was thrown");
-    return attn::error(attn::error_kind::type, "");
+    return attn::error(attn::error_kind::type, {}, "");
 }
 
 void require_range(const attn::error& e, const std::string& a, const std::string& b) {
     INFO(e.what());
     REQUIRE(e.kind() == attn::error_kind::range);
     REQUIRE_THAT(e.what(), Contains(a) && Contains(b));
+    // The message starts with the module the error carries.
+    REQUIRE(std::string(e.what()).rfind(e.module() + ": ", 0) == 0);
 }
 
 }  // namespace
@@ -48,6 +50,23 @@ TEST_CASE("dOut must be divisible by numHeads", "[errors]") {
     attn::generator g;
     auto e = capture([&] { attn::multi_head_attention(3, 5, 6, 0.0, 2, false, g); });
     REQUIRE(std::string(e.what()) == "MultiHeadAttention: dOut (5) must be divisible by numHeads (2)");
+}
+
+TEST_CASE("errors carry the module and the argument they concern", "[errors]") {
+    attn::generator g;
+    auto sized = capture([&] { attn::causal_attention(3, 0, 6, 0.0, false, g); });
+    REQUIRE(sized.module() == "CausalAttention");
+    REQUIRE(sized.argument() == "dOut");
+    auto divisible = capture([&] { attn::multi_head_attention(3, 5, 6, 0.0, 2, false, g); });
+    REQUIRE(divisible.module() == "MultiHeadAttention");
+    REQUIRE(divisible.argument() == "dOut");
+    attn::causal_attention ca(3, 2, 6, 0.0, false, g);
+    auto input = capture([&] { ca.forward(attn::make_tensor({7, 3})); });
+    REQUIRE(input.module() == "CausalAttention");
+    REQUIRE(input.argument() == "x");
+    auto dim = capture([&] { attn::softmax(attn::make_tensor({2, 2}), 5); });
+    REQUIRE(dim.module() == "softmax");
+    REQUIRE(dim.argument() == "dim");
 }
 
 TEST_CASE("dropout must lie in [0, 1]", "[errors]") {
