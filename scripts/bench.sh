@@ -16,8 +16,8 @@ node bench/run.mjs "$@"
 node bench/long-context.mjs    # T = 16,384 without a trace: time and wasm heap
 node bench/browser.mjs "$@"
 node bench/report.mjs
-# The threaded build (2 threads) against the single-thread one, side by side in Chromium; it takes
-# only --quick (B = 1 alone) of the arguments above.
+# The threaded build (2 threads) against the single-thread one, side by side in Node.js and in
+# Chromium; it takes only --quick (B = 1 alone) of the arguments above.
 quick=()
 for a in "$@"; do [ "$a" = --quick ] && quick=(--quick); done
 node bench/threads.mjs "${quick[@]}"

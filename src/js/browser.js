@@ -37,7 +37,15 @@ export const browserHost = {
 
   // A separate chunk for bundlers: the threaded glue loads only when threads are asked for.
   async threadedModule(options) {
-    const { default: factory } = await import('./attention_wasm_mt.mjs');
+    let factory;
+    try {
+      ({ default: factory } = await import('./attention_wasm_mt.mjs'));
+    } catch (err) {
+      const e = apiError(Error, 'init', 'options.threads', `init: could not load the threaded build's glue (attention_wasm_mt.mjs, ` +
+        `a chunk of its own in a bundle): ${err?.message ?? err}. Serve it with the rest of the package or the bundle, or use threads: 'auto' / 1`);
+      e.cause = err;
+      throw e;
+    }
     const args = {};
     if (options.locateFile) args.locateFile = options.locateFile;
     return { factory, args };
