@@ -65,27 +65,36 @@ export const browserHost = {
         return s;
       }
     };
+    // Where a global cannot be replaced (frozen by the page), its URLs go unrecorded: the errors
+    // then name the file without its URL.
+    const swap = (name, value) => {
+      try {
+        globalThis[name] = value;
+      } catch {
+        // left as it was
+      }
+    };
     if (typeof saved.fetch === 'function') {
-      globalThis.fetch = new Proxy(saved.fetch, {
+      swap('fetch', new Proxy(saved.fetch, {
         apply(target, self, args) {
           fetched.push(urlOf(args[0]));
           return Reflect.apply(target, globalThis, args);
         },
-      });
+      }));
     }
     if (typeof saved.Worker === 'function') {
-      globalThis.Worker = new Proxy(saved.Worker, {
+      swap('Worker', new Proxy(saved.Worker, {
         construct(target, args) {
           workerUrls.push(urlOf(args[0]));
           return Reflect.construct(target, args, target);
         },
-      });
+      }));
     }
     try {
       return { result: factoryCall(), fetched, workerUrls };
     } finally {
-      if (typeof saved.fetch === 'function') globalThis.fetch = saved.fetch;
-      if (typeof saved.Worker === 'function') globalThis.Worker = saved.Worker;
+      if (typeof saved.fetch === 'function') swap('fetch', saved.fetch);
+      if (typeof saved.Worker === 'function') swap('Worker', saved.Worker);
     }
   },
 

@@ -8,7 +8,7 @@
 // all from tests/bundlers/package-lock.json, and each output is served with COOP/COEP to headless
 // Chromium, which runs the app in the main thread and in a module Worker, with one thread and with
 // two. Also: no Node module reaches a browser bundle, the threaded build is fetched only when
-// threads are asked for, the .wasm's exported subpath works with Vite's ?url, and what init says
+// threads are asked for (in Vite's workers with worker.format 'es'), the .wasm's exported subpath works with Vite's ?url, and what init says
 // when esbuild's output lacks the files.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -56,15 +56,19 @@ after(async () => {
 
 // ---- the three builds -----------------------------------------------------------------------------
 
-async function buildVite() {
+// `workerFormat: 'es'` for the second Vite build: Vite bundles workers as classic scripts by
+// default ('iife'), which cannot load a chunk later, so its worker bundle carries the threaded glue
+// whether or not threads are asked for; with 'es' the glue stays a chunk of its own.
+async function buildVite({ workerFormat, outDir = 'out-vite' } = {}) {
   const warnings = [];
   const logger = { info() {}, warn: (m) => warnings.push(m), warnOnce: (m) => warnings.push(m), error: (m) => warnings.push(m),
     clearScreen() {}, hasErrorLogged: () => false, hasWarned: false };
   await viteBuild({
     root: app, configFile: false, customLogger: logger, logLevel: 'warn',
-    build: { outDir: 'out-vite', emptyOutDir: true, rollupOptions: { input: { main: path.join(app, 'index.html'), url: path.join(app, 'url.html') } } },
+    build: { outDir, emptyOutDir: true, rollupOptions: { input: { main: path.join(app, 'index.html'), url: path.join(app, 'url.html') } } },
+    ...(workerFormat ? { worker: { format: workerFormat } } : {}),
   });
-  return { out: path.join(app, 'out-vite'), warnings };
+  return { out: path.join(app, outDir), warnings };
 }
 
 async function buildEsbuild() {
@@ -98,7 +102,12 @@ function buildWebpack() {
 }
 
 async function built(bundler) {
-  builds[bundler] ??= await { vite: buildVite, esbuild: buildEsbuild, webpack: buildWebpack }[bundler]();
+  builds[bundler] ??= await {
+    vite: () => buildVite(),
+    'vite-es-worker': () => buildVite({ workerFormat: 'es', outDir: 'out-vite-es-worker' }),
+    esbuild: buildEsbuild,
+    webpack: buildWebpack,
+  }[bundler]();
   return builds[bundler];
 }
 
@@ -191,13 +200,14 @@ test('Vite\'s dev server serves the same app with the same numbers', async () =>
 });
 
 test('the builds warn of nothing but webpack\'s circular chunk note, and no Node.js module reaches a browser bundle', async () => {
-  const vite = await built('vite'), es = await built('esbuild'), wp = await built('webpack');
+  const vite = await built('vite'), viteEs = await built('vite-es-worker'), es = await built('esbuild'), wp = await built('webpack');
   assert.deepEqual(vite.warnings, [], 'vite');
+  assert.deepEqual(viteEs.warnings, [], 'vite, worker.format es');
   assert.deepEqual(es.warnings, [], 'esbuild');
   // Emscripten's pthread worker imports the glue that starts it: webpack notes the cycle between
   // the two chunks (it cannot put each one's hash into the other). Anything else is new.
   for (const w of wp.warnings) assert.match(w, /^Circular dependency between chunks with runtime/, `webpack: ${w}`);
-  for (const { out } of [vite, es, wp]) {
+  for (const { out } of [vite, viteEs, es, wp]) {
     for (const file of readdirSync(out, { recursive: true }).filter((f) => /\.m?js$/.test(f))) {
       const text = readFileSync(path.join(out, file), 'utf8');
       // node.js (the Node host) is the only file that names availableParallelism.
@@ -207,8 +217,8 @@ test('the builds warn of nothing but webpack\'s circular chunk note, and no Node
   }
 });
 
-test('with one thread, no bundle fetches the threaded build: its glue and its .wasm load only when threads are asked for', async () => {
-  for (const bundler of ['vite', 'esbuild', 'webpack']) {
+test('with one thread, no bundle fetches the threaded build: its glue and its .wasm load only when threads are asked for (Vite: with worker.format \'es\')', async () => {
+  for (const bundler of ['vite-es-worker', 'esbuild', 'webpack']) {
     const { out } = await built(bundler);
     await withServer(out, async (origin) => {
       for (const where of ['main', 'worker']) {
