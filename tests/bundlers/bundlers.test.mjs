@@ -217,7 +217,7 @@ test('the builds warn of nothing but webpack\'s circular chunk note, and no Node
   }
 });
 
-test('with one thread, no bundle fetches the threaded build: its glue and its .wasm load only when threads are asked for (Vite: with worker.format \'es\')', async () => {
+test('with one thread, no bundle fetches the threaded build: its glue and its .wasm load only when threads are asked for (Vite: with worker.format \'es\')', async (t) => {
   for (const bundler of ['vite-es-worker', 'esbuild', 'webpack']) {
     const { out } = await built(bundler);
     await withServer(out, async (origin) => {
@@ -231,6 +231,8 @@ test('with one thread, no bundle fetches the threaded build: its glue and its .w
         assert.deepEqual(wasm(one), [statSync(path.join(app, 'node_modules/attention-wasm/dist/attention_wasm.wasm')).size], `${bundler}, ${where}, 1 thread`);
         assert.ok(files(two).some(holdsGlue), `${bundler}, ${where}, 2 threads: the threaded glue was not fetched (the marker test would pass vacuously)`);
         assert.ok(wasm(two).includes(statSync(path.join(app, 'node_modules/attention-wasm/dist/attention_wasm_mt.wasm')).size), `${bundler}, ${where}, 2 threads`);
+        const jsBytes = (r) => files(r).filter((f) => /\.m?js$/.test(f)).reduce((n, f) => n + statSync(f).size, 0);
+        t.diagnostic(`${bundler}, ${where}: ${jsBytes(one)} bytes of JavaScript fetched for 1 thread, ${jsBytes(two)} for 2`);
       }
     });
   }
