@@ -3,7 +3,7 @@
 // host serves as it is:
 //   index.html, app.js, ...        web/
 //   dist/                          the package's browser files (package.json "files", less the Node-only ones)
-//   vendor/<pkg>/dist/, LICENSE    the page's d3 modules (web-deps/node_modules)
+//   vendor/<pkg>/dist/, LICENSE    the page's d3 modules (web-deps/node_modules) and js-tiktoken
 //   reference/chapter.json         the numbers the book prints, for the "matches the book" badge
 //   _headers                       COOP/COEP, the CSP and the rest of scripts/serve.mjs's headers, in the
 //                                  format Netlify and Cloudflare Pages read
@@ -15,7 +15,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VENDOR, VENDOR_DIR, contentSecurityPolicy, securityHeaders } from './serve.mjs';
+import { VENDOR, contentSecurityPolicy, securityHeaders, vendorDir } from './serve.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.resolve(process.argv[2] ?? path.join(ROOT, 'site'));
@@ -29,8 +29,8 @@ for (const f of distFiles) {
   }
 }
 for (const pkg of VENDOR) {
-  if (!existsSync(path.join(VENDOR_DIR, pkg))) {
-    console.error(`build-site: ${path.join(VENDOR_DIR, pkg)} is missing: npm ci --prefix web-deps`);
+  if (!existsSync(vendorDir(pkg))) {
+    console.error(`build-site: ${vendorDir(pkg)} is missing: npm ci --prefix web-deps, and npm ci --omit=dev (or npm run build:site)`);
     process.exit(1);
   }
 }
@@ -44,8 +44,8 @@ mkdirSync(out, { recursive: true });
 cpSync(path.join(ROOT, 'web'), out, { recursive: true });
 for (const f of distFiles) cpSync(path.join(ROOT, f), path.join(out, f));
 for (const pkg of VENDOR) {
-  cpSync(path.join(VENDOR_DIR, pkg, 'dist'), path.join(out, 'vendor', pkg, 'dist'), { recursive: true });
-  cpSync(path.join(VENDOR_DIR, pkg, 'LICENSE'), path.join(out, 'vendor', pkg, 'LICENSE'));
+  cpSync(path.join(vendorDir(pkg), 'dist'), path.join(out, 'vendor', pkg, 'dist'), { recursive: true });
+  cpSync(path.join(vendorDir(pkg), 'LICENSE'), path.join(out, 'vendor', pkg, 'LICENSE'));
 }
 mkdirSync(path.join(out, 'reference'));
 cpSync(path.join(ROOT, 'tests/fixtures/chapter.json'), path.join(out, 'reference/chapter.json'));

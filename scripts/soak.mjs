@@ -79,8 +79,9 @@ const sameShape = (want) => (t) => {
 };
 
 // ---- modules ----------------------------------------------------------------------------------
-const CLASSES = ['Dropout', 'SelfAttentionV1', 'SelfAttentionV2', 'CausalAttention', 'MultiHeadAttentionWrapper',
-  'MultiHeadAttention'];
+// The chapter-3 classes of the core's class table (attn.classes), built from a spec by their
+// arguments' names.
+const CLASSES = attn.classes.filter((c) => c.input === 'floats').map((c) => c.name);
 
 function newSpec(cls) {
   const heads = int(1, 3);
@@ -91,17 +92,10 @@ function newSpec(cls) {
 }
 
 function construct(spec) {
-  const o = { qkvBias: spec.bias };
-  switch (spec.cls) {
-    case 'Dropout': return new attn.Dropout(spec.p);
-    case 'SelfAttentionV1': return new attn.SelfAttentionV1(spec.dIn, spec.dOut);
-    case 'SelfAttentionV2': return new attn.SelfAttentionV2(spec.dIn, spec.dOut, o);
-    case 'CausalAttention': return new attn.CausalAttention(spec.dIn, spec.dOut, spec.ctx, spec.p, o);
-    case 'MultiHeadAttentionWrapper':
-      return new attn.MultiHeadAttentionWrapper(spec.dIn, spec.dOut, spec.ctx, spec.p, spec.heads, o);
-    case 'MultiHeadAttention': return new attn.MultiHeadAttention(spec.dIn, spec.dOut, spec.ctx, spec.p, spec.heads, o);
-  }
-  throw new Error(spec.cls);
+  const info = attn.classes.find((c) => c.name === spec.cls);
+  const value = { p: spec.p, dIn: spec.dIn, dOut: spec.dOut, contextLength: spec.ctx, dropout: spec.p, numHeads: spec.heads };
+  const args = info.args.map((a) => value[a.name]);
+  return new attn[spec.cls](...args, ...(info.options.length ? [{ qkvBias: spec.bias }] : []));
 }
 
 const batchedClass = (cls) => cls !== 'SelfAttentionV1' && cls !== 'SelfAttentionV2' && cls !== 'Dropout';

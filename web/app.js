@@ -1,56 +1,47 @@
-// The page: reads the controls, runs the chapter's code in WebAssembly (compute.js), and draws
-// every intermediate matrix (heatmap.js). Any change recomputes and redraws at once; anything
-// that cannot be computed leaves a message next to its control and keeps the last good view.
-import { init } from 'attention-wasm';
-import { BOOK_INPUTS, BOOK_TOKENS, LIMITS, VARIANTS, bookParams, constructCode, variantById } from './book.js';
-import { InputError, cleanToken, decodeState, encodeState, parseNumber, parseParam, parseSeed, parseTable } from './parse.js';
-import { compute, fieldsOf } from './compute.js';
-import { PALETTES } from './colors.js';
-import { compareWithBook } from './badge.js';
-import { $, el } from './dom.js';
-import { download, tensorsCSV, tensorsJSON } from './exporters.js';
-import { Pipeline } from './pipeline.js';
-
-
-// ---- state ------------------------------------------------------------------------------------
+// The page: one store (lib/store.js) holds the view; every control sends it a patch, and every
+// part of the page draws from it. set(patch) → parse (params.js) → compute (chapter3/compute.js,
+// the wasm module) → render (the parts below). Anything that cannot be computed leaves a message
+// next to its control and keeps the last good view.
 //
-// draft: what the controls say; good: the last state that computed, and result: its tensors.
-
-const DEFAULT_VARIANT = 'causal';
-const bookState = (variant = DEFAULT_VARIANT) => ({
-  variant,
-  tokens: [...BOOK_TOKENS],
-  inputs: BOOK_INPUTS.map((r) => r.slice()),
-  params: bookParams(variant),
-  batchItem: 0,
-  lockedRow: null,
-});
-const copyState = (s) => ({ ...s, tokens: [...s.tokens], inputs: s.inputs.map((r) => r.slice()), params: { ...s.params } });
+// This module exports the store and a promise of the first view, for anything that wants to read
+// the page's state (the browser tests import it); nothing is put on `window`.
+import { init } from 'attention-wasm';
+import { PARAMS, sameValue } from './params.js';
+import { INPUT_MODES, inputMode } from './modes.js';
+import { bookState, fallbacks, fieldOf, inPlay, reduce } from './chapter3/state.js';
+import { compute } from './chapter3/compute.js';
+import { bindClassTable } from './chapter3/variants.js';
+import { mountControls } from './chapter3/controls.js';
+import { Pipeline } from './chapter3/pipeline.js';
+import { compareWithBook } from './chapter3/badge.js';
+import { mountChips } from './chips.js';
+import { PALETTES, SCALE_MODES } from './lib/colors.js';
+import { $, el } from './lib/dom.js';
+import { download, tensorsCSV, tensorsJSON } from './lib/exporters.js';
+import { createStore } from './lib/store.js';
+import { decodeHash, encodeHash } from './lib/url.js';
 
 let attn = null;
-let reference = null;
-let draft = bookState();
-let good = null;
-let result = null;
-const paramMemory = {}; // variant id -> its last params, so switching back restores them
-const cellErrors = new Map(); // "i,j" -> message, for table cells that do not parse
-let palette = 'viridis-rdbu';
-let theme = null;
-let pipeline = null; // the cards (pipeline.js), made once the module is loaded
-const timings = { compute: [], draw: [] };
 
-// ---- messages ---------------------------------------------------------------------------------
+/** A state's result: its input mode's own compute, or a chapter-3 variant fed by that mode. */
+const computeState = (s) => (inputMode(s.input).compute ?? compute)(attn, s);
 
-const FIELDS = ['input', 'paste', 'seed', 'dOut', 'numHeads', 'contextLength', 'dropout'];
-const fieldInput = { seed: 'p-seed', dOut: 'p-dOut', numHeads: 'p-numHeads', contextLength: 'p-contextLength', dropout: 'p-dropout' };
+export const store = createStore({ params: PARAMS, compute: computeState, reduce, fieldOf, inPlay });
 
-function clearMessages() {
-  for (const f of FIELDS) {
-    $(`msg-${f}`).textContent = '';
-    if (fieldInput[f]) $(fieldInput[f]).removeAttribute('aria-invalid');
-  }
-  $('paste-text').removeAttribute('aria-invalid');
-  setStatus('');
+// ---- the view around the pipeline ---------------------------------------------------------------
+
+const page = {
+  reference: undefined, // the book's printed values (undefined: loading, false: unavailable)
+  theme: null, // colours read from the CSS custom properties
+  hash: '', // the hash the page last wrote
+  hashTimer: 0,
+};
+
+/** Follow row i (or stop): a cell follows its row; a chip, a label or the keyboard toggles it. */
+function lockRow(i, how = 'chip') {
+  if (!store.state) return;
+  const row = i === null ? null : how === 'cell' ? i : i === store.state.row ? null : i;
+  store.set({ row });
 }
 
 function setStatus(text, isError = false) {
@@ -59,382 +50,33 @@ function setStatus(text, isError = false) {
   s.classList.toggle('error', isError);
 }
 
-/** Shows an error next to the control it is about and says the view is the last good one. */
-function showError(err, extraField = null) {
-  const fields = extraField === $('paste-text') ? ['paste'] : fieldsOf(err);
-  const variant = variantById(draft.variant);
-  for (const f of fields) {
-    const shown = f === 'input' || f === 'paste' || variant.params.includes(f) ? f : 'input';
-    $(`msg-${shown}`).textContent = err.message;
-    if (fieldInput[shown]) $(fieldInput[shown]).setAttribute('aria-invalid', 'true');
-  }
-  if (extraField) extraField.setAttribute('aria-invalid', 'true');
-  setStatus(good ? `Not updated: ${err.message}. The matrices below are still the last good view.` : err.message, true);
+const MESSAGE_FIELDS = ['x', 'paste', ...PARAMS.filter((p) => p.control).map((p) => p.name)];
+
+function renderMessages() {
+  const messages = store.messages();
+  for (const f of ['x', 'paste']) $(`msg-${f}`).textContent = messages.get(f) ?? '';
+  if (!messages.has('paste')) $('paste-text').removeAttribute('aria-invalid');
+  const err = store.problem();
+  if (err) {
+    // A message for a field this view does not show goes to the inputs' message.
+    const field = [...messages.keys()].find((f) => MESSAGE_FIELDS.includes(f));
+    if (field === undefined) $('msg-x').textContent = err.message;
+    setStatus(store.state ? `Not updated: ${err.message}. The matrices below are still the last good view.` : err.message, true);
+  } else setStatus(store.notice(), store.notice() !== '');
 }
-
-// ---- the central loop: controls → compute → draw ----------------------------------------------
-
-function readParams() {
-  const variant = variantById(draft.variant);
-  const p = { ...draft.params };
-  for (const name of variant.params) {
-    if (name === 'seed') p.seed = parseSeed($('p-seed').value);
-    else if (name === 'dOut') p.dOut = parseParam($('p-dOut').value, 'dOut');
-    else if (name === 'numHeads') p.numHeads = parseParam($('p-numHeads').value, 'numHeads');
-    else if (name === 'contextLength') p.contextLength = $('p-ctx-auto').checked ? 'auto' : parseParam($('p-contextLength').value, 'contextLength');
-    else if (name === 'dropout') p.dropout = parseParam($('p-dropout').value, 'dropout');
-    else if (name === 'qkvBias') p.qkvBias = $('p-qkvBias').checked;
-    else if (name === 'training') p.training = $('p-training').value === 'train';
-  }
-  return p;
-}
-
-/** Tries the controls' state; on success it becomes the view. Returns whether it did. */
-function attempt() {
-  clearMessages();
-  if (cellErrors.size > 0) {
-    const [, message] = cellErrors.entries().next().value;
-    showError(new InputError(message, 'input'));
-    return false;
-  }
-  try {
-    draft.params = readParams();
-  } catch (err) {
-    showError(err);
-    return false;
-  }
-  const candidate = copyState(draft);
-  let r;
-  try {
-    r = compute(attn, candidate);
-  } catch (err) {
-    showError(err);
-    return false;
-  }
-  commit(candidate, r);
-  return true;
-}
-
-function commit(state, r) {
-  good = state;
-  result = r;
-  paramMemory[state.variant] = { ...state.params };
-  timings.compute.push(r.ms);
-  const t0 = performance.now();
-  render();
-  const drawMs = performance.now() - t0;
-  timings.draw.push(drawMs);
-  $('foot-text').textContent = `attention-wasm ${attn.version} · ${attn.simd ? 'WebAssembly SIMD' : 'WebAssembly'}` +
-    `${attn.threads > 1 ? `, ${attn.threads} threads` : ''} · ` +
-    `last update: compute ${r.ms.toFixed(1)} ms + draw ${drawMs.toFixed(1)} ms · everything runs in this tab; the page sends nothing anywhere.`;
-  saveURL();
-}
-
-// The URL keeps the whole state, so a view can be shared. Updated once things settle: browsers
-// throttle pages that rewrite their URL hundreds of times (a dragged slider would).
-let urlTimer = null;
-function saveURL() {
-  clearTimeout(urlTimer);
-  urlTimer = setTimeout(() => {
-    urlTimer = null;
-    if (good) history.replaceState(null, '', encodeState(good));
-  }, 150);
-}
-
-function render() {
-  $('construct-code').textContent = constructCode(good.variant, good.params, good.inputs.length, good.inputs[0].length);
-  if ($('p-ctx-auto').checked) $('p-contextLength').value = String(good.inputs.length); // "= T"
-  renderChips();
-  renderFollow();
-  renderPipeline();
-  renderBadge();
-  markTableRow();
-}
-
-function renderPipeline() {
-  const v = result.variant;
-  $('pipeline-sub').textContent = `· ${v.id === 'simplified' ? 'simplified self-attention' : `${v.name}.forward(x)`} · §${v.section} · ${result.T} tokens`;
-  pipeline.render(good, result, { palette, theme });
-}
-
-// ---- the input table --------------------------------------------------------------------------
-
-function renderTable() {
-  const T = draft.inputs.length;
-  const dIn = draft.inputs[0].length;
-  const head = el('tr', {}, el('th', { class: 'i', scope: 'col', text: '#' }), el('th', { scope: 'col', text: 'token' }));
-  for (let j = 0; j < dIn; j++) head.append(el('th', { scope: 'col', class: 'num-h', text: `x[${j}]` }));
-  head.append(el('th', { scope: 'col' }, el('span', { class: 'visually-hidden', text: 'remove' })));
-  $('input-table').tHead.replaceChildren(head);
-  const rows = draft.inputs.map((row, i) => {
-    const tr = el('tr', { 'data-row': i },
-      el('td', { class: 'i', text: String(i + 1) }),
-      el('td', {}, el('input', { class: 'tok', type: 'text', value: draft.tokens[i], 'aria-label': `token ${i + 1} name`, 'data-i': i, spellcheck: 'false', maxlength: 40 })));
-    row.forEach((v, j) => {
-      tr.append(el('td', {}, el('input', {
-        class: 'num', type: 'text', inputmode: 'decimal', value: String(v), 'data-i': i, 'data-j': j,
-        'aria-label': `${draft.tokens[i]}, x[${j}]`, spellcheck: 'false', autocomplete: 'off',
-      })));
-    });
-    tr.append(el('td', { class: 'rm' }, el('button', {
-      type: 'button', class: 'rm-btn', 'data-remove': i, 'aria-label': `remove token ${draft.tokens[i]}`, title: 'Remove this token', text: '×',
-      disabled: T <= 1,
-    })));
-    return tr;
-  });
-  $('input-table').tBodies[0].replaceChildren(...rows);
-  $('input-shape').textContent = `${T} × ${dIn}`;
-  $('add-token').disabled = T >= LIMITS.tokens;
-  $('remove-dim').disabled = dIn <= 1;
-  $('add-dim').disabled = dIn >= LIMITS.dIn;
-  cellErrors.clear();
-  markTableRow();
-}
-
-function markTableRow() {
-  const locked = good?.lockedRow ?? null;
-  for (const tr of $('input-table').tBodies[0].rows) tr.classList.toggle('followed', Number(tr.dataset.row) === locked);
-}
-
-function onTableInput(e) {
-  const t = e.target;
-  const i = Number(t.dataset.i);
-  if (t.classList.contains('tok')) {
-    draft.tokens[i] = cleanToken(t.value, i);
-    attempt();
-    return;
-  }
-  if (!t.classList.contains('num')) return;
-  const j = Number(t.dataset.j);
-  const key = `${i},${j}`;
-  try {
-    draft.inputs[i][j] = parseNumber(t.value, `${draft.tokens[i]}, x[${j}]`);
-    cellErrors.delete(key);
-    t.removeAttribute('aria-invalid');
-  } catch (err) {
-    cellErrors.set(key, err.message);
-    t.setAttribute('aria-invalid', 'true');
-  }
-  attempt();
-}
-
-/** New values from the wasm module's generator (seeded by the row count: reproducible), 2 decimals like the book's. */
-function freshValues(n, seed) {
-  attn.manualSeed(seed);
-  return Array.from(attn.rand([n]).data, (v) => Math.round(v * 100) / 100);
-}
-
-function structural(change) {
-  const before = copyState(draft);
-  try {
-    change();
-  } catch (err) {
-    draft = before;
-    clearMessages();
-    showError(err instanceof InputError ? err : new InputError(err.message, 'input'));
-    return;
-  }
-  if (draft.lockedRow !== null && draft.lockedRow >= draft.inputs.length) draft.lockedRow = null;
-  renderTable();
-  attempt();
-}
-
-function addToken() {
-  structural(() => {
-    const T = draft.inputs.length;
-    if (T >= LIMITS.tokens) throw new InputError(`This page draws at most ${LIMITS.tokens} tokens`);
-    const name = cleanToken($('new-token').value, T);
-    draft.tokens.push(name);
-    draft.inputs.push(freshValues(draft.inputs[0].length, 1000 + T));
-    $('new-token').value = '';
-  });
-}
-
-function removeToken(i) {
-  structural(() => {
-    if (draft.inputs.length <= 1) throw new InputError('At least one token is needed');
-    draft.tokens.splice(i, 1);
-    draft.inputs.splice(i, 1);
-    if (draft.lockedRow === i) draft.lockedRow = null;
-    else if (draft.lockedRow > i) draft.lockedRow -= 1;
-  });
-}
-
-function addDim() {
-  structural(() => {
-    const d = draft.inputs[0].length;
-    if (d >= LIMITS.dIn) throw new InputError(`This page draws at most ${LIMITS.dIn} values per token`);
-    const col = freshValues(draft.inputs.length, 2000 + d);
-    draft.inputs.forEach((r, i) => r.push(col[i]));
-  });
-}
-
-function removeDim() {
-  structural(() => {
-    if (draft.inputs[0].length <= 1) throw new InputError('Every token needs at least one value');
-    draft.inputs.forEach((r) => r.pop());
-  });
-}
-
-function applyPaste() {
-  let table;
-  try {
-    table = parseTable($('paste-text').value, draft.tokens);
-  } catch (err) {
-    clearMessages();
-    showError(err, $('paste-text'));
-    return;
-  }
-  structural(() => {
-    draft.tokens = table.tokens;
-    draft.inputs = table.inputs;
-  });
-}
-
-function resetInputs() {
-  structural(() => {
-    draft.tokens = [...BOOK_TOKENS];
-    draft.inputs = BOOK_INPUTS.map((r) => r.slice());
-  });
-}
-
-// ---- tokens: chips and "follow" ---------------------------------------------------------------
-
-function lockRow(i) {
-  if (!good) return;
-  const next = i === null || i === good.lockedRow ? null : i;
-  good.lockedRow = next;
-  draft.lockedRow = next;
-  renderChips();
-  renderFollow();
-  pipeline.refresh();
-  markTableRow();
-  saveURL();
-}
-
-let chipsKey = '';
-function renderChips() {
-  const box = $('token-chips');
-  const tokens = good.tokens;
-  const key = tokens.join('\u0000');
-  if (key !== chipsKey) {
-    chipsKey = key;
-    box.classList.toggle('many', tokens.length > 16);
-    box.replaceChildren(...tokens.map((t, i) => el('button', { type: 'button', class: 'chip', 'data-row': i },
-      t, el('span', { class: 'idx', text: `x(${i + 1})`, 'aria-hidden': 'true' }))));
-  }
-  [...box.children].forEach((chip, i) => {
-    const on = good.lockedRow === i;
-    chip.setAttribute('aria-pressed', String(on));
-    chip.title = on ? `Stop following “${tokens[i]}”` : `Follow “${tokens[i]}” (row ${i + 1}) through every matrix`;
-  });
-  $('chips-hint').textContent = good.lockedRow === null
-    ? 'Click a token to follow its row (its query) through every matrix, as the book does for x(2), “journey”.'
-    : `Following “${tokens[good.lockedRow]}”: its row is outlined in every matrix and its numbers are listed under each. Click it again to stop.`;
-}
-
-let followKey = '';
-function renderFollow() {
-  const sel = $('follow');
-  const key = good.tokens.join('\u0000');
-  if (key !== followKey) {
-    followKey = key;
-    const opts = [el('option', { value: '', text: 'no token' })];
-    good.tokens.forEach((t, i) => opts.push(el('option', { value: String(i), text: `${i + 1} · ${t}` })));
-    sel.replaceChildren(...opts);
-  }
-  sel.value = good.lockedRow === null ? '' : String(good.lockedRow);
-}
-
-// ---- the variant panel ------------------------------------------------------------------------
-
-function renderTabs() {
-  const box = $('variant-tabs');
-  box.replaceChildren(...VARIANTS.map((v) => el('label', { class: 'tab', 'data-variant': v.id },
-    el('input', { type: 'radio', name: 'variant', value: v.id }),
-    el('span', { class: 'name', text: v.name }),
-    el('span', { class: 'sec', text: `§${v.section}` }))));
-  box.addEventListener('change', (e) => {
-    if (e.target.name === 'variant') switchVariant(e.target.value);
-  });
-}
-
-function syncVariantControls() {
-  const variant = variantById(draft.variant);
-  for (const label of $('variant-tabs').children) {
-    const on = label.dataset.variant === variant.id;
-    label.classList.toggle('checked', on);
-    label.querySelector('input').checked = on;
-  }
-  $('variant-blurb').textContent = variant.blurb;
-  for (const f of document.querySelectorAll('#params .field[data-param]')) f.hidden = !variant.params.includes(f.dataset.param);
-  $('book-settings').hidden = variant.params.length === 0;
-  const p = draft.params;
-  $('p-seed').value = String(p.seed);
-  $('p-dOut').value = String(p.dOut);
-  $('p-numHeads').value = String(p.numHeads);
-  const auto = p.contextLength === 'auto';
-  $('p-ctx-auto').checked = auto;
-  $('p-contextLength').disabled = auto;
-  $('p-contextLength').value = auto ? String(draft.inputs.length) : String(p.contextLength);
-  $('p-dropout').value = String(p.dropout);
-  $('p-dropout-range').value = String(p.dropout);
-  $('p-qkvBias').checked = !!p.qkvBias;
-  $('p-training').value = p.training ? 'train' : 'eval';
-  $('batch-item-label').hidden = !variant.batched;
-  $('batch-item').value = String(draft.batchItem);
-}
-
-function switchVariant(id) {
-  paramMemory[draft.variant] = { ...draft.params };
-  draft.variant = id;
-  draft.params = paramMemory[id] ?? bookParams(id);
-  syncVariantControls();
-  attempt();
-}
-
-function useBookSettings({ inputs = false } = {}) {
-  draft.params = bookParams(draft.variant);
-  if (inputs) {
-    draft.tokens = [...BOOK_TOKENS];
-    draft.inputs = BOOK_INPUTS.map((r) => r.slice());
-    renderTable();
-  }
-  syncVariantControls();
-  attempt();
-}
-
-function wireParams() {
-  $('params').addEventListener('submit', (e) => e.preventDefault());
-  for (const id of ['p-seed', 'p-dOut', 'p-numHeads', 'p-contextLength', 'p-dropout']) {
-    $(id).addEventListener('input', () => {
-      if (id === 'p-dropout' && $('p-dropout').value !== '') $('p-dropout-range').value = $('p-dropout').value;
-      attempt();
-    });
-  }
-  $('p-dropout-range').addEventListener('input', () => {
-    $('p-dropout').value = $('p-dropout-range').value;
-    attempt();
-  });
-  $('p-ctx-auto').addEventListener('change', () => {
-    const auto = $('p-ctx-auto').checked;
-    $('p-contextLength').disabled = auto;
-    if (auto) $('p-contextLength').value = String(draft.inputs.length);
-    attempt();
-  });
-  for (const id of ['p-qkvBias', 'p-training']) $(id).addEventListener('change', attempt);
-  $('book-settings').addEventListener('click', () => useBookSettings());
-}
-
-// ---- the badge --------------------------------------------------------------------------------
 
 function renderBadge() {
   const box = $('badge');
   box.className = 'badge';
-  const c = compareWithBook(reference, good, result);
+  if (page.reference === undefined) {
+    box.classList.add('off');
+    box.replaceChildren(el('span', { text: 'Loading the book\'s printed values…' }));
+    return;
+  }
+  const c = compareWithBook(page.reference, store.state, store.result);
   if (c.state === 'none') {
     box.classList.add('off');
-    box.replaceChildren(el('span', { text: reference === null ? 'Loading the book\'s printed values…' : c.reason }));
+    box.replaceChildren(el('span', { text: c.reason }));
     return;
   }
   if (c.state === 'off') {
@@ -442,26 +84,85 @@ function renderBadge() {
     box.replaceChildren(
       el('span', { class: 'mark info', text: 'i', 'aria-hidden': 'true' }),
       el('span', { text: `The book prints its numbers for its own inputs and settings; here: ${c.differences.join(', ')}.` }),
-      el('button', { type: 'button', class: 'btn small ghost', id: 'badge-book', text: 'Use the book\'s inputs and settings', onclick: () => useBookSettings({ inputs: true }) }),
+      el('button', { type: 'button', class: 'btn small ghost', id: 'badge-book', text: 'Use the book\'s inputs and settings',
+        onclick: () => store.set({ ...bookState(store.draft.variant), row: store.state.row, palette: store.state.palette, scale: store.state.scale }) }),
     );
     return;
   }
   const ok = c.state === 'ok';
   box.classList.add(ok ? 'ok' : 'bad');
-  const agreeing = c.items.filter((it) => it.shapeOk && it.agree === it.total);
+  const agrees = (it) => it.shapeOk && it.agree === it.total;
   const list = el('ul', {}, ...c.items.map((it) => el('li', {},
-    el('span', { class: it.shapeOk && it.agree === it.total ? 'agree' : 'differ', text: it.shapeOk && it.agree === it.total ? '✓ ' : '✗ ' }),
+    el('span', { class: agrees(it) ? 'agree' : 'differ', text: agrees(it) ? '✓ ' : '✗ ' }),
     el('code', { text: it.name }),
     ` (§${it.section}): ${it.shapeOk ? `${it.agree} of ${it.total} values agree` : 'different shape'}`)));
+  const agreeing = c.items.filter(agrees);
   box.replaceChildren(
     el('span', { class: 'mark', text: ok ? '✓ Matches the book' : '✗ Differs from the book' }),
     el('span', { text: ok
       ? `${agreeing.length} printed tensor${agreeing.length === 1 ? ' agrees' : 's agree'} at the book's 4 decimals: ${c.items.map((it) => it.name).join(', ')}`
-      : `${c.items.length - agreeing.length} of ${c.items.length} printed tensors differ: ${c.items.filter((it) => !agreeing.includes(it)).map((it) => it.name).join(', ')}` }),
+      : `${c.items.length - agreeing.length} of ${c.items.length} printed tensors differ: ${c.items.filter((it) => !agrees(it)).map((it) => it.name).join(', ')}` }),
     el('details', {}, el('summary', { text: 'Which numbers were compared' }),
       el('p', { class: 'note', text: 'The page computes these in WebAssembly and compares them, value by value at 4 decimals, with what the book\'s code prints (PyTorch).' }),
       list),
   );
+}
+
+function renderViewTools() {
+  const s = store.state;
+  const r = store.result;
+  const sel = $('follow');
+  const key = r.tokens.join('\u0000');
+  if (sel.dataset.key !== key) {
+    sel.dataset.key = key;
+    sel.replaceChildren(el('option', { value: '', text: 'no token' }), ...r.tokens.map((t, i) => el('option', { value: String(i), text: `${i + 1} · ${t}` })));
+  }
+  sel.value = s.row === null ? '' : String(s.row);
+  $('batch-item-label').hidden = !inPlay(PARAMS.find((p) => p.name === 'batchItem'), s);
+  $('batch-item').value = String(s.batchItem);
+  $('palette').value = s.palette;
+  $('scale').value = s.scale;
+  const v = r.variant;
+  $('pipeline-sub').textContent = `${v.cls ? `${v.name}.forward(x)` : v.title} · §${v.section} · ${r.T} tokens`;
+}
+
+function renderPipeline() {
+  page.pipeline.render(store.state, store.result, { theme: page.theme });
+}
+
+/** The link follows the view, a moment after the last change (typing a value writes it once). */
+function saveHash() {
+  clearTimeout(page.hashTimer);
+  page.hashTimer = setTimeout(() => {
+    const hash = encodeHash(store.state, PARAMS, inPlay);
+    if (hash === page.hash) return;
+    page.hash = hash;
+    history.replaceState(null, '', hash);
+  }, 120);
+}
+
+const VIEW_REDRAW = PARAMS.filter((p) => p.scope === 'view' && p.name !== 'row').map((p) => p.name);
+
+function render(change) {
+  page.controls.render();
+  for (const panel of page.panels) panel.render();
+  renderMessages();
+  const s = store.state;
+  if (!s) return;
+  const prev = change.previous;
+  page.chips.render(store.result.tokens, s.row);
+  renderViewTools();
+  const redraw = change.computed || !prev || VIEW_REDRAW.some((n) => !sameValue(n, s[n], prev[n]));
+  if (redraw) renderPipeline();
+  else if (!sameValue('row', s.row, prev.row)) page.pipeline.refresh(s);
+  if (change.computed) renderBadge();
+  if (change.ok) saveHash();
+  $('export-menu').querySelectorAll('button').forEach((b) => { b.disabled = !store.result; });
+  if (change.computed) {
+    $('foot-text').textContent = `attention-wasm ${attn.version} · ${attn.simd ? 'WebAssembly SIMD' : 'WebAssembly'}` +
+      `${attn.threads > 1 ? `, ${attn.threads} threads` : ''} · last update: compute ${store.ms.compute.toFixed(1)} ms · ` +
+      'everything runs in this tab; the page sends nothing anywhere.';
+  }
 }
 
 // ---- exports and sharing ------------------------------------------------------------------------
@@ -474,32 +175,37 @@ function showPrint(title, text) {
 }
 
 function exportMeta() {
-  const v = result.variant;
+  const s = store.state;
+  const r = store.result;
+  const v = r.variant;
   return {
     generator: `attention-wasm ${attn.version} (web page)`,
-    variant: v.cls,
+    variant: v.cls ?? v.title,
     section: v.section,
-    args: result.args,
-    seed: v.params.includes('seed') ? String(good.params.seed) : null,
-    training: v.params.includes('training') ? good.params.training : null,
+    args: r.args,
+    seed: v.cls ? String(s.seed) : null,
+    training: v.dropout ? s.training : null,
     batch: v.batched ? 'torch.stack((inputs, inputs), dim=0)' : null,
-    tokens: good.tokens,
+    input: s.input,
+    tokens: r.tokens,
   };
 }
 
 function wireExports() {
-  const stem = () => `attention-${good.variant}${good.variant !== 'simplified' ? `-seed${good.params.seed}` : ''}`;
+  const menu = $('export-menu');
+  const stem = () => `attention-${store.state.variant}${store.result.variant.cls ? `-seed${store.state.seed}` : ''}`;
+  const close = () => { menu.open = false; };
   $('export-json').addEventListener('click', () => {
-    download(new Blob([tensorsJSON(result, exportMeta())], { type: 'application/json' }), `${stem()}.json`);
-    $('export-menu').open = false;
+    close();
+    download(new Blob([tensorsJSON(store.result, exportMeta())], { type: 'application/json' }), `${stem()}.json`);
   });
   $('export-csv').addEventListener('click', () => {
-    download(new Blob([tensorsCSV(result)], { type: 'text/csv' }), `${stem()}.csv`);
-    $('export-menu').open = false;
+    close();
+    download(new Blob([tensorsCSV(store.result)], { type: 'text/csv' }), `${stem()}.csv`);
   });
   $('export-print').addEventListener('click', () => {
-    $('export-menu').open = false;
-    showPrint('output', result.output.toString());
+    close();
+    showPrint('output', store.result.output.toString());
   });
   $('print-close').addEventListener('click', () => $('print-dialog').close());
   $('print-copy').addEventListener('click', async () => {
@@ -526,17 +232,24 @@ function wireExports() {
     setTimeout(() => { b.textContent = 'Copy link'; }, 1800);
   });
   document.addEventListener('click', (e) => {
-    if (!$('export-menu').contains(e.target)) $('export-menu').open = false;
+    if (!menu.contains(e.target)) close();
+  });
+  menu.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && menu.open) {
+      e.preventDefault();
+      close();
+      menu.querySelector('summary').focus();
+    }
   });
 }
 
-// ---- theme and colours ------------------------------------------------------------------------
+// ---- theme, colours and printing --------------------------------------------------------------
 
 function readTheme() {
   const cs = getComputedStyle(document.documentElement);
   const v = (name) => cs.getPropertyValue(name).trim();
   const rgbList = (name) => v(name).split(',').map((x) => Number(x.trim()));
-  theme = {
+  page.theme = {
     card: v('--card'), text: v('--text'), muted: v('--muted'), accent: v('--accent'),
     hatch: v('--hatch'), cross: v('--cross'), dim: v('--dim'),
     maskRgb: rgbList('--mask'), nanRgb: rgbList('--nan'),
@@ -553,7 +266,7 @@ function setTheme(name, save = true) {
     } catch { /* private mode: the choice lasts for this visit */ }
   }
   readTheme();
-  if (good) renderPipeline();
+  if (store.state && page.pipeline) renderPipeline();
 }
 
 function initialTheme() {
@@ -564,114 +277,103 @@ function initialTheme() {
   return saved ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
 }
 
+/** Paper is light: a dark page prints in the light theme, and returns to dark afterwards. */
+function wirePrinting() {
+  let before = null;
+  addEventListener('beforeprint', () => {
+    before = document.documentElement.dataset.theme;
+    if (before !== 'light') setTheme('light', false);
+  });
+  addEventListener('afterprint', () => {
+    if (before && before !== 'light') setTheme(before, false);
+    before = null;
+  });
+}
+
 // ---- start ------------------------------------------------------------------------------------
 
-function loadFromHash() {
-  const { state, problems } = decodeState(location.hash, bookState());
-  if (!location.hash || location.hash === '#') state.variant = DEFAULT_VARIANT;
-  draft = state;
-  Object.assign(paramMemory, { [state.variant]: { ...state.params } });
-  renderTable();
-  syncVariantControls();
-  const ok = attempt();
-  if (problems.length) setStatus(`Parts of the link were not understood (${problems.join('; ')}); the book's values are used there.`, true);
-  return ok;
+/** The view a hash asks for: the link's values over the book's, with fallbacks if they do not compute. */
+function loadHash() {
+  const { patch, problems } = decodeHash(location.hash, PARAMS);
+  // Token names and their values travel apart (the book's values are left out of a link).
+  const base = bookState(patch.variant);
+  const x = patch.x ?? base.x;
+  if (patch.tokens && patch.tokens.length !== x.length) {
+    problems.push(`${patch.tokens.length} token names for ${x.length} rows of values`);
+    delete patch.tokens;
+  }
+  if (patch.x && !patch.tokens) patch.tokens = x.map((_, i) => base.tokens[i] ?? `token${i + 1}`);
+  // The variant's book settings, then the rest of the link over them.
+  const draft = reduce(base, patch);
+  page.hash = location.hash;
+  store.load(draft, fallbacks(draft), problems);
 }
 
 function wire() {
-  const tbody = $('input-table').tBodies[0];
-  tbody.addEventListener('input', onTableInput);
-  tbody.addEventListener('click', (e) => {
-    const b = e.target.closest('[data-remove]');
-    if (b) removeToken(Number(b.dataset.remove));
-  });
-  $('add-token').addEventListener('click', addToken);
-  $('new-token').addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') addToken();
-  });
-  $('add-dim').addEventListener('click', addDim);
-  $('remove-dim').addEventListener('click', removeDim);
-  $('paste-apply').addEventListener('click', applyPaste);
-  $('reset-inputs').addEventListener('click', resetInputs);
-  $('token-chips').addEventListener('click', (e) => {
-    const chip = e.target.closest('.chip');
-    if (chip) lockRow(Number(chip.dataset.row));
-  });
-  $('follow').addEventListener('change', (e) => lockRow(e.target.value === '' ? null : Number(e.target.value)));
-  $('batch-item').addEventListener('change', (e) => {
-    draft.batchItem = Number(e.target.value);
-    if (good) {
-      good.batchItem = draft.batchItem;
-      renderPipeline();
-      saveURL();
-    }
-  });
-  const pal = $('palette');
-  pal.replaceChildren(...Object.entries(PALETTES).map(([id, p]) => el('option', { value: id, text: p.label })));
-  pal.addEventListener('change', () => {
-    palette = pal.value;
-    if (good) renderPipeline();
-  });
+  $('follow').addEventListener('change', (e) => lockRow(e.target.value === '' ? null : Number(e.target.value), 'cell'));
+  $('batch-item').addEventListener('change', (e) => store.set({ batchItem: e.target.value }));
+  $('palette').replaceChildren(...Object.entries(PALETTES).map(([id, p]) => el('option', { value: id, text: p.label })));
+  $('palette').addEventListener('change', (e) => store.set({ palette: e.target.value }));
+  $('scale').replaceChildren(...Object.entries(SCALE_MODES).map(([id, m]) => el('option', { value: id, text: m.label })));
+  $('scale').addEventListener('change', (e) => store.set({ scale: e.target.value }));
   $('theme-toggle').addEventListener('click', () => setTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'));
-  wireParams();
+  // Skip links move the focus; they leave the hash (which holds the view) alone.
+  for (const a of document.querySelectorAll('a.skip')) {
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      const target = a.dataset.target === 'variants' ? $('variant-tabs').querySelector('input:checked') : $(a.dataset.target);
+      target?.focus();
+      target?.scrollIntoView({ block: 'start' });
+    });
+  }
   wireExports();
+  wirePrinting();
   // The pipeline's width decides the matrices' size; read it here, not during a redraw (a read
   // after DOM changes would force a layout in the middle of every update).
   new ResizeObserver((entries) => {
     const w = Math.round(entries[0].contentRect.width);
-    if (!pipeline || w === pipeline.width) return;
-    pipeline.width = w;
-    if (good) renderPipeline();
+    if (!page.pipeline || w === page.pipeline.width) return;
+    page.pipeline.width = w;
+    if (store.state) renderPipeline();
   }).observe($('stages'));
-  window.addEventListener('hashchange', () => {
-    if (location.hash !== encodeState(good)) loadFromHash();
+  addEventListener('hashchange', () => {
+    if (location.hash !== page.hash) loadHash();
   });
 }
 
 async function main() {
   setTheme(initialTheme(), false);
-  renderTabs();
   wire();
   try {
     // The threaded build where the page is cross-origin isolated (scripts/serve.mjs sends COOP and
     // COEP), one thread elsewhere; the footer says which. Only the fast path (no trace) uses the
-    // threads: the page's traced recomputes at T = 64 take the reference path and look the same.
+    // threads: the page's traced recomputes take the reference path and look the same.
     attn = await init({ threads: 'auto' });
+    bindClassTable(attn.classes);
   } catch (err) {
     setStatus(`The WebAssembly module did not load: ${err.message}. Build it with: bash scripts/build-wasm.sh (npm start does this).`, true);
     $('foot-text').textContent = 'The WebAssembly module is not loaded.';
-    return;
+    return false;
   }
-  pipeline = new Pipeline({
+  page.pipeline = new Pipeline({
     box: $('stages'), tooltip: $('tooltip'), live: $('cell-live'), attn,
-    onLockRow: (i) => lockRow(i),
+    onLockRow: lockRow,
     onPrint: showPrint,
   });
+  page.controls = mountControls({ store });
+  page.chips = mountChips({ onLockRow: lockRow });
+  page.panels = INPUT_MODES.map((m) => m.mount({ store, attn }));
+  store.subscribe(render);
   // The book's printed values, for the badge only (fetched from this server, never shown as results).
   fetch('reference/chapter.json')
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
-    .then((json) => { reference = json; })
-    .catch((err) => { reference = false; console.warn(`reference values unavailable: ${err.message}`); })
-    .finally(() => good && renderBadge());
-  loadFromHash();
-
-  // For the browser tests: the module and the page's state.
-  window.__attn = attn;
-  window.__app = {
-    get state() { return copyState(good); },
-    get result() { return result; },
-    get reference() { return reference; },
-    timings,
-    /** Recomputes and redraws the current view; returns { compute, draw } in ms. */
-    update() {
-      const r = compute(attn, good);
-      const t0 = performance.now();
-      result = r;
-      render();
-      return { compute: r.ms, draw: performance.now() - t0 };
-    },
-  };
+    .then((json) => { page.reference = json; })
+    .catch(() => { page.reference = false; })
+    .finally(() => store.state && renderBadge());
+  loadHash();
   document.documentElement.dataset.ready = 'true';
+  return true;
 }
 
-main();
+/** Resolves once the first view is drawn (to false if the wasm module did not load). */
+export const ready = main();

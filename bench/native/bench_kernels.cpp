@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
       const Timing tm = time_it(reps, [&] {
         for (int h = 0; h < heads; ++h) {
           const float* q = qkv.data() + h * d;
-          f32_attention_fused(t, t, d, q, ld, q + dm, ld, q + 2 * dm, ld, o.data() + h * d, dm, div, true);
+          f32_attention_fused(t, t, d, q, ld, q + dm, ld, q + 2 * dm, ld, o.data() + h * d, dm, div, true, 0);
         }
       });
       const double gflops = double(f32_attention_fused_flops(t, t, d, true)) * heads / tm.median_s / 1e9;

@@ -2,45 +2,45 @@
 // by sqrt(d_k), dropout on the weights; batched (B, T, dIn) or a batch of one (T, dIn).
 #pragma once
 
-#include "attention/fast_path.hpp"
-#include "attention/module.hpp"
+#include "attention/qkv_attention.hpp"
+#include "nn/dropout.hpp"
+#include "nn/linear.hpp"
 
 namespace attn {
 
-class causal_attention : public module {
+class causal_attention : public nn::tensor_module {
 public:
-    causal_attention(std::int64_t d_in, std::int64_t d_out, std::int64_t context_length, double dropout,
-                     bool qkv_bias = false, generator& gen = default_generator());
+    causal_attention(double d_in, double d_out, double context_length, double dropout, bool qkv_bias = false,
+                     generator& gen = default_generator());
     const char* class_name() const override { return "CausalAttention"; }
+    workspace plan(const shape_t& x, bool traced) const override;
+    // (B, T, dIn) -> (B, T, dOut); trace (B, T, ·) (one head)
     tensor forward(const tensor& x, trace* tr = nullptr) override;
-    state_dict get_state_dict() const override;
 
-    // The forward on (B, T, dIn), recording the trace in (B, 1, T, ·) head layout: the
-    // wrapper stacks its heads from it.
-    tensor forward_batched(const tensor& x, trace* tr);
-    // The fast path on x: (B·T, dIn) rows, writing (B·T, dOut) rows of stride ldo into out.
-    void forward_fast(const float* x, std::size_t batch, std::size_t tokens, float* out, std::size_t ldo) const;
-    bool fast_path_applies(const trace* tr) const { return fast::applies(tr, training_, dropout_); }
-    // Packs the projections for the fast path (after construction and after loading weights).
-    void repack() { qkv_.pack({&W_query, &W_key, &W_value}); }
+    // The forward on x: (B, T, dIn), written into columns [col0, col0 + dOut) of out's rows
+    // (allocated as out_shape when empty) and recorded at `rec`: the wrapper runs its heads
+    // through this, each into its own columns and its own head of one record.
+    void forward_into(workspace& ws, const float* x, std::size_t batch, std::size_t tokens, tensor& out,
+                      const shape_t& out_shape, std::size_t col0, record_slot rec) const;
+    // The attention of this module as run_qkv_attention takes it.
+    qkv_attention layers() const;
 
     std::size_t d_in() const { return d_in_; }
     std::size_t d_out() const { return d_out_; }
     std::size_t context_length() const { return context_length_; }
-
-    linear_layer W_query, W_key, W_value;
-
-protected:
-    std::vector<std::pair<std::string, tensor*>> parameters() override;
-    std::vector<std::string> mask_keys() const override { return {"mask"}; }
-    std::size_t mask_size() const override { return context_length_; }
-    void parameters_changed() override { repack(); }
+    static double parameter_floats(std::size_t d_in, std::size_t d_out, bool qkv_bias) {
+        return 3 * nn::linear::parameter_floats(d_in, d_out, qkv_bias);
+    }
 
 private:
-    fast::packed_projection qkv_;  // [W_query; W_key; W_value]
+    // First: the layers below are built from them, once they are checked.
     std::size_t d_in_, d_out_, context_length_;
-    double dropout_;
-    generator* gen_;
+    double dropout_p_;
+    nn::weights_check fits_;
+
+public:
+    nn::linear W_query, W_key, W_value;
+    nn::dropout dropout;
 };
 
 }  // namespace attn

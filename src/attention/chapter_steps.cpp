@@ -2,8 +2,10 @@
 
 #include <cmath>
 
-#include "attention/validate.hpp"
 #include "core/errors.hpp"
+#include "core/validate.hpp"
+#include "core/workspace.hpp"
+#include "nn/functional.hpp"
 
 namespace attn {
 
@@ -24,6 +26,37 @@ void normalize_rows(tensor& x) {
     }
 }
 }  // namespace
+
+tensor softmax(const tensor& x, std::int64_t dim) {
+    const auto rank = static_cast<std::int64_t>(x.dimension());
+    const std::int64_t lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 0 : rank - 1;
+    if (dim < lo || dim > hi)
+        raise_range({"softmax", "dim"}, "dim (", dim, ") is out of range for a tensor of rank ", rank, " (expected ", lo,
+                    " to ", hi, ")");
+    workspace ws("softmax");
+    ws.plan("the output", floats_of(to_shape(x.shape())));
+    tensor y = ws.take("the output", to_shape(x.shape()));
+    if (x.size() == 0) return y;  // e.g. (2, 0, 3) along dim 1: no rows, and data() may be null
+    // Rows of n values `inner` apart: outer · inner of them.
+    const std::size_t axis = rank == 0 ? 0 : static_cast<std::size_t>(dim < 0 ? dim + rank : dim);
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < axis; ++i) outer *= x.shape()[i];
+    for (std::size_t i = axis + 1; i < x.dimension(); ++i) inner *= x.shape()[i];
+    const std::size_t n = rank == 0 ? 1 : x.shape()[axis];
+    if (inner == 1) {
+        nn::functional::softmax_rows(outer, n, x.data(), n, y.data(), n);
+        return y;
+    }
+    tensor row = ws.take("a row", {n});  // one strided row at a time, gathered
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t in = 0; in < inner; ++in) {
+            const std::size_t base = o * n * inner + in;
+            for (std::size_t j = 0; j < n; ++j) row(j) = x.data()[base + j * inner];
+            nn::functional::softmax_rows(1, n, row.data(), n, row.data(), n);
+            for (std::size_t j = 0; j < n; ++j) y.data()[base + j * inner] = row(j);
+        }
+    return y;
+}
 
 tensor sum_normalize(const tensor& x) {
     require_rank("sumNormalize", x, 1);

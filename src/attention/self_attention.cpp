@@ -1,147 +1,122 @@
 #include "attention/self_attention.hpp"
 
-#include "attention/scaled_dot_product.hpp"
-#include "attention/validate.hpp"
+#include <optional>
+
+#include "attention/qkv_attention.hpp"
 #include "core/errors.hpp"
-#include "reference/ops.hpp"
+#include "core/validate.hpp"
+#include "nn/functional.hpp"
 
 namespace attn {
 
+namespace F = nn::functional;
+
 namespace {
 
-// (T, d) -> (1, 1, T, d): one batch, one head, for the shared attention core.
-tensor as_single_head(const tensor& x) {
-    tensor out = x;
-    out.reshape({1, 1, x.shape()[0], x.shape()[1]});
-    return out;
+// V1 and V2: one head of dOut, no mask, no dropout, no out_proj, on (T, dIn).
+qkv_attention single_head(const std::array<kernels::GemmOutput, 3>& projections, std::size_t d_in, std::size_t d_out) {
+    return {projections, d_in, d_out, 1, false, nullptr, nullptr};
 }
 
-// No trace: one SGEMM for q | k | v, then the fused (non-causal) attention.
-tensor forward_fast(const char* cls, const fast::packed_projection& qkv_proj, const tensor& x, std::size_t t,
-                    std::size_t d_in, std::size_t d_out) {
-    tensor out(shape_t{t, d_out});
-    tensor qkv(shape_t{t, 3 * d_out});
-    qkv_proj.apply(static_cast<int>(t), x.data(), static_cast<int>(d_in), qkv.data(), static_cast<int>(3 * d_out));
-    fast::attention_heads(cls, qkv.data(), 1, t, 1, d_out, false, out.data(), d_out);
-    return out;
+workspace plan_single_head(const char* cls, const qkv_attention& a, const shape_t& x, bool traced) {
+    const auto dims = validate::input(cls, x, a.d_in, false, 0);
+    workspace ws(cls);
+    if (traced) attention_record::plan(ws, 1, 1, dims.tokens, dims.tokens, a.d_out, false);
+    plan_qkv_attention(ws, a, dims.batch, dims.tokens, traced);
+    ws.plan("the output", static_cast<double>(dims.tokens) * a.d_out);
+    return ws;
 }
 
-// The reference path of V1/V2 with a trace: one head of (T, dOut), no mask, no dropout;
-// the trace and the context in (T, ·) layout.
-tensor traced_single_head(const tensor& queries, const tensor& keys, const tensor& values, trace& tr) {
-    trace local;
-    tensor context = scaled_dot_product_attention(as_single_head(queries), as_single_head(keys),
-                                                  as_single_head(values), {}, &local);
-    squeeze_trace(local, {0, 1});
-    tr.append(std::move(local));
-    context.reshape({context.shape()[2], context.shape()[3]});
-    return context;
+tensor forward_single_head(const char* cls, const qkv_attention& a, const tensor& x, trace* tr) {
+    const shape_t s = to_shape(x.shape());
+    workspace ws = plan_single_head(cls, a, s, tr != nullptr);
+    const std::size_t t = s[0];
+    std::optional<attention_record> rec;
+    if (tr) rec.emplace(ws, 1, 1, t, t, a.d_out, false);
+    tensor out;
+    run_qkv_attention(ws, a, x.data(), 1, t, {&out, {t, a.d_out}, 0, {rec ? &*rec : nullptr, 0, 0}});
+    if (tr) rec->move_into(*tr, {0, 1});  // (1, 1, T, ·) -> (T, ·)
+    return out;
 }
 
 }  // namespace
-
-tensor softmax(const tensor& x, std::int64_t dim) {
-    const auto rank = static_cast<std::int64_t>(x.dimension());
-    const std::int64_t lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 0 : rank - 1;
-    if (dim < lo || dim > hi)
-        raise_range({"softmax", "dim"}, "dim (", dim, ") is out of range for a tensor of rank ", rank, " (expected ", lo,
-                    " to ", hi, ")");
-    if (rank == 0) return ref::softmax(x, 0);
-    return ref::softmax(x, static_cast<std::size_t>(dim < 0 ? dim + rank : dim));
-}
 
 tensor simplified_self_attention(const tensor& x, trace* tr) {
     const char* cls = "simplifiedSelfAttention";
     if (x.dimension() != 2)
         raise_range({cls, "x"}, "input x must have shape (T, d), got rank ", x.dimension(), " ",
                     shape_str(to_shape(x.shape())));
-    const std::size_t t = x.shape()[0];
-    validate::fits(cls, "the attention matrices", 3.0 * static_cast<double>(t) * t);
-    tensor scores = ref::matmul_nt(x, x);     // (T, T): x·xᵀ
-    tensor weights = ref::softmax(scores, 1);  // (T, T)
-    tensor context = ref::matmul(weights, x);  // (T, d)
+    const std::size_t t = x.shape()[0], d = x.shape()[1];
+    workspace ws(cls);
+    ws.plan("the attention matrices", 2.0 * static_cast<double>(t) * t);
+    ws.plan("the output", static_cast<double>(t) * d);
+    tensor scores = ws.take("the attention matrices", {t, t});   // (T, T): x·xᵀ
+    tensor weights = ws.take("the attention matrices", {t, t});  // (T, T)
+    tensor context = ws.take("the output", {t, d});              // (T, d)
+    F::matmul_nt(t, t, d, x.data(), d, x.data(), d, scores.data(), t);
+    F::softmax_rows(t, t, scores.data(), t, weights.data(), t);
+    F::matmul(t, d, t, weights.data(), t, x.data(), d, context.data(), d);
     if (tr) {
         tr->put("queries", x);
         tr->put("keys", x);
         tr->put("values", x);
-        tr->put("scores", scores);
-        tr->put("weights", weights);
+        tr->put("scores", std::move(scores));
+        tr->put("weights", std::move(weights));
         tr->put("context", context);
     }
     return context;
 }
 
-// ---- Dropout ---------------------------------------------------------------------------
-
-dropout_module::dropout_module(double p, generator& gen)
-    : p_(validate::probability("Dropout", "p", p)), gen_(&gen) {}
-
-tensor dropout_module::forward(const tensor& x, trace*) { return ref::dropout(x, p_, training_, *gen_); }
-
 // ---- SelfAttention_v1 ------------------------------------------------------------------
 
-self_attention_v1::self_attention_v1(std::int64_t d_in, std::int64_t d_out, generator& gen)
-    : d_in_(validate::size(class_name(), "dIn", d_in)), d_out_(validate::size(class_name(), "dOut", d_out)) {
-    validate::fits(class_name(), "the weights", 3.0 * static_cast<double>(d_in_) * d_out_);
-    W_query = gen.rand({d_in_, d_out_});
-    W_key = gen.rand({d_in_, d_out_});
-    W_value = gen.rand({d_in_, d_out_});
-    parameters_changed();
+self_attention_v1::self_attention_v1(double d_in, double d_out, generator& gen)
+    : d_in_(validate::size(class_name(), "dIn", d_in)),
+      d_out_(validate::size(class_name(), "dOut", d_out)),
+      fits_(class_name(), 3.0 * static_cast<double>(d_in_) * static_cast<double>(d_out_)) {
+    for (auto* w : {&W_query, &W_key, &W_value}) {
+        *w = nn::packed_matrix(d_out_, d_in_, /*transposed=*/true);
+        w->fill_rows([&](float* row, std::size_t n) { gen.uniform_(row, n, 0.0, 1.0); });  // torch.rand(dIn, dOut)
+    }
+    register_parameter("W_query", W_query);
+    register_parameter("W_key", W_key);
+    register_parameter("W_value", W_value);
 }
 
-tensor self_attention_v1::forward(const tensor& x, trace* tr) {
-    const auto dims = validate::input(class_name(), x, d_in_, false, 0);
-    // Either path holds q, k, v and the context, (T, dOut) each (the fast path as one T × 3·dOut).
-    validate::fits(class_name(), "the projections", 4.0 * static_cast<double>(dims.tokens) * d_out_);
-    if (!tr) return forward_fast(class_name(), qkv_, x, dims.tokens, d_in_, d_out_);
-    validate::fits(class_name(), "the attention matrices", 4.0 * static_cast<double>(dims.tokens) * dims.tokens);
-    tensor keys = ref::matmul(x, W_key);  // (T, dOut)
-    tensor queries = ref::matmul(x, W_query);
-    tensor values = ref::matmul(x, W_value);
-    return traced_single_head(queries, keys, values, *tr);
+qkv_attention self_attention_v1::layers() const {
+    return single_head({{{&W_query.packed, nullptr, nullptr, 0},
+                         {&W_key.packed, nullptr, nullptr, 0},
+                         {&W_value.packed, nullptr, nullptr, 0}}},
+                       d_in_, d_out_);
 }
 
-state_dict self_attention_v1::get_state_dict() const {
-    return {{"W_query", W_query}, {"W_key", W_key}, {"W_value", W_value}};
+workspace self_attention_v1::plan(const shape_t& x, bool traced) const {
+    return plan_single_head(class_name(), layers(), x, traced);
 }
 
-std::vector<std::pair<std::string, tensor*>> self_attention_v1::parameters() {
-    return {{"W_query", &W_query}, {"W_key", &W_key}, {"W_value", &W_value}};
-}
+tensor self_attention_v1::forward(const tensor& x, trace* tr) { return forward_single_head(class_name(), layers(), x, tr); }
 
 // ---- SelfAttention_v2 ------------------------------------------------------------------
 
-self_attention_v2::self_attention_v2(std::int64_t d_in, std::int64_t d_out, bool qkv_bias, generator& gen)
-    : d_in_(validate::size(class_name(), "dIn", d_in)), d_out_(validate::size(class_name(), "dOut", d_out)) {
-    validate::fits(class_name(), "the weights", 3.0 * (static_cast<double>(d_in_) + 1) * d_out_);
-    W_query = linear_layer(d_in_, d_out_, qkv_bias, gen);
-    W_key = linear_layer(d_in_, d_out_, qkv_bias, gen);
-    W_value = linear_layer(d_in_, d_out_, qkv_bias, gen);
-    parameters_changed();
+self_attention_v2::self_attention_v2(double d_in, double d_out, bool qkv_bias, generator& gen)
+    : d_in_(validate::size(class_name(), "dIn", d_in)),
+      d_out_(validate::size(class_name(), "dOut", d_out)),
+      fits_(class_name(), 3 * nn::linear::parameter_floats(d_in_, d_out_, qkv_bias)),
+      W_query(d_in_, d_out_, qkv_bias, gen),
+      W_key(d_in_, d_out_, qkv_bias, gen),
+      W_value(d_in_, d_out_, qkv_bias, gen) {
+    register_module("W_query", W_query);
+    register_module("W_key", W_key);
+    register_module("W_value", W_value);
 }
 
-tensor self_attention_v2::forward(const tensor& x, trace* tr) {
-    const auto dims = validate::input(class_name(), x, d_in_, false, 0);
-    // Either path holds q, k, v and the context, (T, dOut) each (the fast path as one T × 3·dOut).
-    validate::fits(class_name(), "the projections", 4.0 * static_cast<double>(dims.tokens) * d_out_);
-    if (!tr) return forward_fast(class_name(), qkv_, x, dims.tokens, d_in_, d_out_);
-    validate::fits(class_name(), "the attention matrices", 4.0 * static_cast<double>(dims.tokens) * dims.tokens);
-    tensor keys = W_key.forward(x);  // (T, dOut)
-    tensor queries = W_query.forward(x);
-    tensor values = W_value.forward(x);
-    return traced_single_head(queries, keys, values, *tr);
+qkv_attention self_attention_v2::layers() const {
+    return single_head({W_query.into(nullptr, 0), W_key.into(nullptr, 0), W_value.into(nullptr, 0)}, d_in_, d_out_);
 }
 
-state_dict self_attention_v2::get_state_dict() const {
-    state_dict sd;
-    save_qkv(W_query, W_key, W_value, "", sd);
-    return sd;
+workspace self_attention_v2::plan(const shape_t& x, bool traced) const {
+    return plan_single_head(class_name(), layers(), x, traced);
 }
 
-std::vector<std::pair<std::string, tensor*>> self_attention_v2::parameters() {
-    std::vector<std::pair<std::string, tensor*>> out;
-    expose_qkv(W_query, W_key, W_value, "", out);
-    return out;
-}
+tensor self_attention_v2::forward(const tensor& x, trace* tr) { return forward_single_head(class_name(), layers(), x, tr); }
 
 }  // namespace attn

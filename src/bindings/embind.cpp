@@ -3,9 +3,12 @@
 // Tensors cross as {shape: number[], data: Float32Array}: inputs are copied into the heap with
 // one TypedArray.set, results come back as fresh Float32Arrays copied out of it (the caller
 // owns them). Errors never cross as C++ exceptions: every entry point catches attn::error (and
-// std::bad_alloc) and returns {error: "type" | "range", message}, which src/js/index.js turns
-// into a TypeError / RangeError. So no input can abort the instance or leak what a throwing
-// call had allocated (destructors run inside C++).
+// std::bad_alloc) and returns {error: "type" | "range", message, module, argument}, which
+// src/js/errors.js turns into a TypeError / RangeError. So no input can abort the instance or
+// leak what a throwing call had allocated (destructors run inside C++).
+//
+// The JS layer has checked the JavaScript kinds (numbers are numbers, shapes are arrays of
+// numbers); this file converts once, and every value is checked by the core (core/validate).
 #include <emscripten/bind.h>
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
@@ -14,19 +17,20 @@
 
 #include <cmath>
 #include <cstdint>
-
 #include <memory>
 #include <new>
 #include <string>
 #include <vector>
 
-#include "attention/causal_attention.hpp"
+#include "api/class_table.hpp"
 #include "attention/chapter_steps.hpp"
-#include "attention/multi_head_attention.hpp"
 #include "attention/self_attention.hpp"
-#include "attention/validate.hpp"
 #include "core/errors.hpp"
 #include "core/generator.hpp"
+#include "core/limits.hpp"
+#include "core/validate.hpp"
+#include "core/workspace.hpp"
+#include "gpt/generation.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/peak.hpp"
 #include "kernels/warm_up.hpp"
@@ -34,6 +38,8 @@
 using emscripten::val;
 
 namespace {
+
+volatile float g_read_sink = 0;  // read_parameters' sums
 
 // ---- marshalling ----------------------------------------------------------------------------
 
@@ -50,7 +56,7 @@ val error_value(const char* kind, const std::string& message, const std::string&
 // Runs `body`, turning C++ failures into an error value; `who` (the class or function) starts
 // the messages of failures that do not name it themselves.
 template <class F>
-val guarded(F&& body, const std::string& who = "attention-wasm") {
+val guarded(F&& body, const std::string& who) {
     try {
         return body();
     } catch (const attn::error& e) {
@@ -62,35 +68,20 @@ val guarded(F&& body, const std::string& who = "attention-wasm") {
     }
 }
 
-// The largest single axis: the same bound as any size argument. Checked on the double, before the
-// cast to the 32-bit size_t of wasm32 (which would wrap 2^32 to 0: rand([2 ** 32]) was empty).
-constexpr double max_axis = static_cast<double>(std::int64_t{1} << 30);
-
-// shape: JS array of non-negative integers (their kind is checked by index.js).
-attn::shape_t shape_from_js(const val& shape, const char* what) {
-    attn::shape_t s;
-    const unsigned rank = shape["length"].as<unsigned>();
-    for (unsigned i = 0; i < rank; ++i) {
-        const double d = shape[i].as<double>();
-        if (!(d >= 0) || d != std::floor(d))
-            attn::raise_range({what, "shape"}, "shape[", i, "] (", attn::js_number{d}, ") must be a non-negative integer");
-        if (d > max_axis)
-            attn::raise_range({what, "shape"}, "shape[", i, "] (", attn::js_number{d}, ") is too large (at most 1073741824)");
-        s.push_back(static_cast<std::size_t>(d));
-    }
-    return s;
+// shape: a JS array of numbers (index.js checked the kinds); the core checks the values.
+attn::shape_t shape_from_js(const val& shape, const char* who) {
+    const auto dims = emscripten::vecFromJSArray<double>(shape);
+    return attn::validate::shape(who, "shape", dims.data(), dims.size());
 }
 
-// data: Float32Array of the shape's product.
-attn::tensor from_js(const val& data, const val& shape, const char* what) {
-    const attn::shape_t s = shape_from_js(shape, what);
-    const std::size_t n = attn::checked_numel(s, what);
-    attn::validate::fits(what, "the input", static_cast<double>(n));
-    if (data["length"].as<double>() != static_cast<double>(n))
-        attn::raise_range({what, "x"}, "data has ", data["length"].as<double>(), " values, shape ", attn::shape_str(s),
-                          " needs ", n);
-    attn::tensor t(s);
-    if (n) val(emscripten::typed_memory_view(n, t.data())).call<void>("set", data);
+// data: a Float32Array of the shape's product (tensor.js keeps the two consistent).
+attn::tensor from_js(const val& data, const val& shape, const char* who) {
+    const attn::shape_t s = shape_from_js(shape, who);
+    attn::tensor t = attn::workspace(who).take("the input", s);
+    if (data["length"].as<double>() != static_cast<double>(t.size()))
+        attn::raise_range({who, "x"}, "data has ", data["length"].as<double>(), " values, shape ", attn::shape_str(s),
+                          " needs ", t.size());
+    if (t.size()) val(emscripten::typed_memory_view(t.size(), t.data())).call<void>("set", data);
     return t;
 }
 
@@ -107,6 +98,30 @@ val to_js(const attn::tensor& t) {
 val trace_to_js(const attn::trace& tr) {
     val out = val::object();
     for (const auto& [name, value] : tr.entries) out.set(name, to_js(value));
+    if (!tr.layers.empty()) {
+        val layers = val::array();
+        for (const auto& layer : tr.layers) layers.call<void>("push", layer ? trace_to_js(*layer) : val::null());
+        out.set("layers", layers);
+    }
+    return out;
+}
+
+// ids: a Float64Array of the shape's product (the values are checked by the core against vocab).
+attn::token_ids ids_from_js(const val& data, const val& shape, const char* who, const char* arg, std::size_t vocab) {
+    const attn::shape_t s = shape_from_js(shape, who);
+    const std::vector<double> values = emscripten::convertJSArrayToNumberVector<double>(data);
+    if (values.size() != static_cast<std::size_t>(attn::floats_of(s)))
+        attn::raise_range({who, arg}, arg, " has ", values.size(), " values, shape ", attn::shape_str(s), " needs ",
+                          attn::floats_of(s));
+    return attn::validate::ids(who, arg, values.data(), s, vocab);
+}
+
+val ids_to_js(const attn::token_ids& ids) {
+    val out = val::object();
+    val shape = val::array();
+    for (std::size_t d : ids.shape) shape.call<void>("push", static_cast<double>(d));
+    out.set("shape", shape);
+    out.set("data", val::global("Int32Array").new_(emscripten::typed_memory_view(ids.data.size(), ids.data.data())));
     return out;
 }
 
@@ -117,51 +132,148 @@ val forward_result(const attn::tensor& output, const attn::trace* tr) {
     return r;
 }
 
+val strings(const std::vector<std::string>& list) {
+    val out = val::array();
+    for (const auto& s : list) out.call<void>("push", val(s));
+    return out;
+}
+
+// ---- the class table --------------------------------------------------------------------------
+
+const char* kind_name(attn::api::arg_kind k) {
+    switch (k) {
+        case attn::api::arg_kind::size: return "size";
+        case attn::api::arg_kind::probability: return "probability";
+        case attn::api::arg_kind::flag: return "flag";
+        case attn::api::arg_kind::config: return "config";
+    }
+    return "";
+}
+
+val args_to_js(const std::vector<attn::api::arg_spec>& args) {
+    val out = val::array();
+    for (const auto& a : args) {
+        val v = val::object();
+        v.set("name", val(a.name));
+        v.set("kind", val(kind_name(a.kind)));
+        v.set("bookName", val(a.book_name));
+        out.call<void>("push", v);
+    }
+    return out;
+}
+
+// [{name, bookName, section, args: [{name, kind, bookName}], options: [...], input}, ...]
+val class_table() {
+    val out = val::array();
+    for (const auto& spec : attn::api::class_table()) {
+        val c = val::object();
+        c.set("name", val(spec.name));
+        c.set("bookName", val(spec.book_name));
+        c.set("section", val(spec.section));
+        c.set("args", args_to_js(spec.args));
+        c.set("options", args_to_js(spec.options));
+        c.set("config", args_to_js(spec.config));
+        c.set("input", val(spec.input == attn::api::input_kind::floats ? "floats" : "tokenIds"));
+        c.set("inputArg", val(spec.input_arg));
+        out.call<void>("push", c);
+    }
+    return out;
+}
+
+// The book's GPT_CONFIG_124M, from the core (one definition).
+val gpt_config_124m() {
+    const attn::gpt::config c = attn::gpt::gpt2_124m;
+    val out = val::object();
+    out.set("vocab_size", c.vocab_size);
+    out.set("context_length", c.context_length);
+    out.set("emb_dim", c.emb_dim);
+    out.set("n_heads", c.n_heads);
+    out.set("n_layers", c.n_layers);
+    out.set("drop_rate", c.drop_rate);
+    out.set("qkv_bias", c.qkv_bias);
+    return out;
+}
+
 // ---- modules --------------------------------------------------------------------------------
 
-// One handle type for every class: the JS classes of index.js hold one each.
+// One handle type for every class of the class table: the JS classes of api.js hold one each.
 class module_handle {
 public:
-    // Constructs the named class; returns null or an error value.
+    // Builds the named class from `args` ({dIn: 3, qkvBias: false, ...}, and a cfg's keys by their
+    // own names: {emb_dim: 768, ...}; kinds checked by api.js); returns null or an error value.
     val init(const std::string& cls, val args) {
         return guarded([&]() -> val {
-            auto num = [&](const char* key) { return args[key].as<double>(); };
-            auto size = [&](const char* key, const char* name) {
-                return static_cast<std::int64_t>(attn::validate::size_number(name, key, num(key)));
-            };
-            auto& gen = attn::default_generator();
-            const bool bias = args["qkvBias"].as<bool>();
-            const char* c = cls.c_str();
-            if (cls == "Dropout") {
-                module_ = std::make_unique<attn::dropout_module>(num("p"), gen);
-            } else if (cls == "SelfAttentionV1") {
-                module_ = std::make_unique<attn::self_attention_v1>(size("dIn", c), size("dOut", c), gen);
-            } else if (cls == "SelfAttentionV2") {
-                module_ = std::make_unique<attn::self_attention_v2>(size("dIn", c), size("dOut", c), bias, gen);
-            } else if (cls == "CausalAttention") {
-                module_ = std::make_unique<attn::causal_attention>(size("dIn", c), size("dOut", c),
-                                                                   size("contextLength", c), num("dropout"), bias, gen);
-            } else if (cls == "MultiHeadAttentionWrapper") {
-                module_ = std::make_unique<attn::multi_head_attention_wrapper>(
-                    size("dIn", c), size("dOut", c), size("contextLength", c), num("dropout"), size("numHeads", c),
-                    bias, gen);
-            } else if (cls == "MultiHeadAttention") {
-                module_ = std::make_unique<attn::multi_head_attention>(size("dIn", c), size("dOut", c),
-                                                                       size("contextLength", c), num("dropout"),
-                                                                       size("numHeads", c), bias, gen);
-            } else {
-                attn::raise_type({"attention-wasm", ""}, "unknown class '", cls, "'");
-            }
+            const auto* spec = attn::api::find_class(cls);
+            if (!spec) attn::raise_type({"attention-wasm", ""}, "unknown class '", cls, "'");
+            spec_ = spec;
+            attn::api::arg_values values;
+            for (const auto* list : {&spec->args, &spec->options, &spec->config})
+                for (const auto& a : *list) {
+                    if (a.kind == attn::api::arg_kind::config) continue;  // its keys are in spec->config
+                    if (a.kind == attn::api::arg_kind::flag) values.flags[a.name] = args[a.name].as<bool>();
+                    else values.numbers[a.name] = args[a.name].as<double>();
+                }
+            module_ = spec->make(values, attn::default_generator());
             return val::null();
         }, cls);
     }
 
+    // Token ids (data: Float64Array) through an Embedding or the GPT model. options:
+    // {traceAll, traceLayers: number[], useCache}, checked for kinds by api.js.
+    val forward_ids(val data, val shape, val options) {
+        return guarded([&]() -> val {
+            auto* m = dynamic_cast<attn::nn::token_module*>(module_.get());
+            attn::nn::token_options o;
+            o.use_cache = options["useCache"].as<bool>();
+            o.last_only = options["lastOnly"].as<bool>();
+            o.trace_all = options["traceAll"].as<bool>();
+            for (double layer : emscripten::vecFromJSArray<double>(options["traceLayers"]))
+                o.trace_layers.push_back(attn::validate::count(module_->class_name(), "options.trace.layers", layer));
+            m->plan(shape_from_js(shape, module_->class_name()), o);
+            const attn::token_ids ids = ids_from_js(data, shape, module_->class_name(), spec_->input_arg, m->vocab());
+            attn::trace tr;
+            attn::tensor y = m->forward(ids, o, o.traced() ? &tr : nullptr);
+            return forward_result(y, o.traced() ? &tr : nullptr);
+        }, module_->class_name());
+    }
+
+    void reset_kv_cache() { gpt()->reset_kv_cache(); }
+
+    // The book's generation loops on this GPT model: mode 'simple' (greedy), 'cached' (greedy
+    // with the KV cache; contextSize may be null) or 'sample' (temperature, topK, eosId; null
+    // where not given). Returns the ids {shape, data: Int32Array}.
+    val generate(std::string mode, val data, val shape, double max_new, val context_size, double temperature,
+                 val top_k, val eos_id) {
+        const char* fn = mode == "simple" ? "generateTextSimple" : mode == "cached" ? "generateTextSimpleCached" : "generate";
+        return guarded([&]() -> val {
+            auto& m = *gpt();
+            const attn::token_ids idx = ids_from_js(data, shape, fn, "idx", m.vocab());
+            const std::size_t n = attn::validate::count(fn, "maxNewTokens", max_new);
+            std::optional<std::size_t> ctx;
+            if (!context_size.isNull()) ctx = attn::validate::size(fn, "contextSize", context_size.as<double>());
+            if (mode == "cached") return ids_to_js(attn::gpt::generate_text_simple_cached(m, idx, n, ctx));
+            if (!ctx) attn::raise_type({fn, "contextSize"}, "contextSize is missing");
+            if (mode == "simple") return ids_to_js(attn::gpt::generate_text_simple(m, idx, n, *ctx));
+            attn::gpt::sampling s;
+            s.temperature = attn::validate::non_negative(fn, "temperature", temperature);
+            if (!top_k.isNull()) s.top_k = attn::validate::size(fn, "topK", top_k.as<double>());
+            if (!eos_id.isNull()) {
+                const double e = eos_id.as<double>();
+                s.eos_id = static_cast<std::int32_t>(attn::validate::ids(fn, "eosId", &e, {}, m.vocab()).data[0]);
+            }
+            return ids_to_js(attn::gpt::generate(m, idx, n, *ctx, s, attn::default_generator()));
+        }, fn);
+    }
+
     val forward(val data, val shape, bool with_trace) {
         return guarded([&]() -> val {
+            auto* m = dynamic_cast<attn::nn::tensor_module*>(module_.get());
+            // The input's shape and the call's memory, checked before the input is copied in.
+            m->plan(shape_from_js(shape, module_->class_name()), with_trace);
             attn::tensor x = from_js(data, shape, module_->class_name());
             attn::trace tr;
             // Without a trace the module may release its copy of x early (forward_owned).
-            attn::tensor y = with_trace ? module_->forward(x, &tr) : module_->forward_owned(std::move(x));
+            attn::tensor y = with_trace ? m->forward(x, &tr) : m->forward_owned(std::move(x));
             return forward_result(y, with_trace ? &tr : nullptr);
         }, module_->class_name());
     }
@@ -174,8 +286,8 @@ public:
         }, module_->class_name());
     }
 
-    // entries: [{key, data, shape}, ...]
-    val load_state_dict(val entries) {
+    // entries: [{key, data, shape}, ...]; returns {missingKeys, unexpectedKeys}.
+    val load_state_dict(val entries, bool strict) {
         return guarded([&]() -> val {
             attn::state_dict sd;
             const unsigned n = entries["length"].as<unsigned>();
@@ -183,20 +295,60 @@ public:
                 val e = entries[i];
                 sd.emplace_back(e["key"].as<std::string>(), from_js(e["data"], e["shape"], module_->class_name()));
             }
-            module_->load_state_dict(sd);
-            return val::null();
+            const auto result = module_->load_state_dict(sd, strict);
+            val r = val::object();
+            r.set("missingKeys", strings(result.missing_keys));
+            r.set("unexpectedKeys", strings(result.unexpected_keys));
+            return r;
         }, module_->class_name());
     }
 
     void train(bool mode) { module_->train(mode); }
     bool training() const { return module_->training(); }
     std::string class_name() const { return module_->class_name(); }
+    double parameter_bytes() const { return static_cast<double>(module_->parameter_bytes()); }
+    // Reads every parameter float once (attn.benchParameterRead): returns the bytes read. The sum
+    // goes to a sink the compiler cannot see through.
+    double read_parameters() const {
+        double bytes = 0;
+        float sum = 0;
+        for (const auto& [key, p] : module_->named_parameters()) {
+            sum += attn::kernels::f32_sum(p->bytes() / sizeof(float), p->storage());
+            bytes += static_cast<double>(p->bytes());
+        }
+        g_read_sink = sum;
+        return bytes;
+    }
 
 private:
-    std::unique_ptr<attn::module> module_;
+    // This handle's GPT model (api.js calls GPT-only methods on GPTModel handles only).
+    attn::gpt::gpt_model* gpt() const { return dynamic_cast<attn::gpt::gpt_model*>(module_.get()); }
+
+    const attn::api::class_spec* spec_ = nullptr;
+    std::unique_ptr<attn::nn::module> module_;
 };
 
 // ---- functions ------------------------------------------------------------------------------
+
+// The next token of each row of logits (rows, vocab) as the book's generate picks it: top-k, then
+// argmax (temperature 0) or softmax(logits / temperature) and torch.multinomial's draws.
+val sample_next(val data, val shape, double temperature, val top_k) {
+    const char* fn = "sampleNext";
+    return guarded([&]() -> val {
+        attn::tensor logits = from_js(data, shape, fn);
+        if (logits.dimension() != 2)
+            attn::raise_range({fn, "logits"}, "logits must have shape (B, vocab_size), got ", attn::shape_str(attn::to_shape(logits.shape())));
+        attn::gpt::sampling s;
+        s.temperature = attn::validate::non_negative(fn, "temperature", temperature);
+        if (!top_k.isNull()) {
+            s.top_k = attn::validate::size(fn, "topK", top_k.as<double>());
+            if (*s.top_k > logits.shape()[1])
+                attn::raise_range({fn, "topK"}, "topK (", *s.top_k, ") must be at most the vocabulary's ", logits.shape()[1]);
+        }
+        const auto next = attn::gpt::next_tokens(logits, s, attn::default_generator());
+        return ids_to_js({{next.size()}, next});
+    }, fn);
+}
 
 val softmax(val data, val shape, double dim) {
     return guarded([&]() -> val {
@@ -235,31 +387,41 @@ val unary(val data, val shape) {
 }
 
 val tril_ones(double t) {
-    return guarded([&]() -> val {
-        const std::size_t n = attn::validate::size_number("trilOnes", "t", t);
-        attn::validate::fits("trilOnes", "the (t, t) result", static_cast<double>(n) * static_cast<double>(n));
-        return to_js(attn::tril_ones(n));
-    }, "trilOnes");
+    return guarded([&]() -> val { return to_js(attn::tril_ones(attn::validate::size("trilOnes", "t", t))); }, "trilOnes");
 }
 
-// seed as two 32-bit halves of its 64-bit two's complement (index.js splits safe integers and BigInts)
+// The values of a shape, checked by the core, for JS code that makes tensors itself (zeros, ones,
+// tensor(data, shape)): returns null or an error value.
+val check_shape(val shape, std::string who) {
+    return guarded([&]() -> val {
+        const attn::shape_t s = shape_from_js(shape, who.c_str());
+        attn::validate::fits(who.c_str(), "the tensor", static_cast<double>(attn::checked_numel(s, who)));
+        return val::null();
+    }, who);
+}
+
+// seed as two 32-bit halves of its 64-bit two's complement (api.js splits safe integers and BigInts)
 void manual_seed(double hi, double lo) {
     const auto h = static_cast<std::uint64_t>(hi), l = static_cast<std::uint64_t>(lo);
     attn::default_generator().manual_seed((h << 32) | l);
 }
 
 val random_tensor(val shape, bool normal) {
+    const char* what = normal ? "randn" : "rand";
     return guarded([&]() -> val {
-        const char* what = normal ? "randn" : "rand";
+        attn::workspace ws(what);
         const attn::shape_t s = shape_from_js(shape, what);
-        attn::validate::fits(what, "the tensor", static_cast<double>(attn::checked_numel(s, what)));
+        attn::tensor t = ws.take("the tensor", s);
         auto& gen = attn::default_generator();
-        return to_js(normal ? gen.randn(s) : gen.rand(s));
-    }, normal ? "randn" : "rand");
+        if (normal) gen.normal_(t.data(), t.size());
+        else gen.uniform_(t.data(), t.size(), 0.0, 1.0);
+        return to_js(t);
+    }, what);
 }
 
 // Bytes the allocator has handed out and not taken back: flat across calls means no leak.
-double heap_in_use() { return static_cast<double>(mallinfo().uordblks); }
+// (mallinfo's fields are ints: read as unsigned, they count up to the 4 GiB heap.)
+double heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
 double heap_size() { return static_cast<double>(emscripten_get_heap_size()); }
 
 bool simd_build() {
@@ -270,7 +432,7 @@ bool simd_build() {
 #endif
 }
 
-// The fast path's thread count, counting the calling thread (kernels/parallel.hpp). index.js sets
+// The fast path's thread count, counting the calling thread (kernels/parallel.hpp). load.js sets
 // it once, right after loading the threaded build (attention_wasm_mt), to 1 + the pthread workers
 // it asked Emscripten to pre-load; it returns what it got (1 in the single-thread build).
 int set_threads(double n) {
@@ -281,12 +443,15 @@ int thread_count() { return attn::kernels::threads(); }
 
 double madd_peak(double iterations) { return attn::kernels::f32_madd_peak_loop(static_cast<long>(iterations)); }
 
-// index.js checks the sizes (integers in [1, 4096], repeats in [1, 1000]) before calling.
+// api.js checks the sizes (integers in [1, 4096], repeats in [1, 1000]) before calling.
 double gemm_bench(int m, int k, int n, int repeats) { return attn::kernels::f32_gemm_bench(m, k, n, repeats); }
 
-// The module may use what is left of the maximum heap after code, stack and static data.
+// The module may use what is left of the maximum heap after code, stack and static data. (In 64
+// bits: a 4 GiB maximum does not fit wasm32's size_t; what is left does.)
 struct memory_limit_init {
-    memory_limit_init() { attn::set_memory_limit(static_cast<std::size_t>(ATTN_MAX_MEMORY) - (std::size_t{64} << 20)); }
+    memory_limit_init() {
+        attn::set_memory_limit(static_cast<std::size_t>(std::uint64_t{ATTN_MAX_MEMORY} - (std::uint64_t{64} << 20)));
+    }
 } memory_limit_init_instance;
 
 }  // namespace
@@ -296,17 +461,26 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
         .constructor<>()
         .function("init", &module_handle::init)
         .function("forward", &module_handle::forward)
+        .function("forwardIds", &module_handle::forward_ids)
+        .function("resetKVCache", &module_handle::reset_kv_cache)
+        .function("generate", &module_handle::generate)
         .function("stateDict", &module_handle::state_dict)
         .function("loadStateDict", &module_handle::load_state_dict)
         .function("train", &module_handle::train)
         .function("training", &module_handle::training)
-        .function("className", &module_handle::class_name);
+        .function("className", &module_handle::class_name)
+        .function("parameterBytes", &module_handle::parameter_bytes)
+        .function("readParameters", &module_handle::read_parameters);
+    emscripten::function("classTable", &class_table);
+    emscripten::function("gptConfig124M", &gpt_config_124m);
     emscripten::function("softmax", &softmax);
+    emscripten::function("sampleNext", &sample_next);
     emscripten::function("simplifiedSelfAttention", &simplified);
     emscripten::function("sumNormalize", &unary<attn::sum_normalize, sum_normalize_name>);
     emscripten::function("softmaxNaive", &unary<attn::softmax_naive, softmax_naive_name>);
     emscripten::function("maskAndRenormalize", &unary<attn::mask_and_renormalize, mask_and_renormalize_name>);
     emscripten::function("trilOnes", &tril_ones);
+    emscripten::function("checkShape", &check_shape);
     emscripten::function("manualSeed", &manual_seed);
     emscripten::function("randomTensor", &random_tensor);
     emscripten::function("heapInUse", &heap_in_use);
@@ -318,4 +492,5 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
     emscripten::function("setThreads", &set_threads);
     emscripten::function("threads", &thread_count);
     emscripten::constant("maxMemory", static_cast<double>(ATTN_MAX_MEMORY));
+    emscripten::constant("maxAxis", static_cast<double>(attn::max_axis));
 }

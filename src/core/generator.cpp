@@ -111,6 +111,10 @@ void generator::bernoulli_(float* data, std::size_t n, double p) {
     for (std::size_t i = 0; i < n; ++i) data[i] = uniform_double() < p ? 1.0f : 0.0f;
 }
 
+void generator::exponential_(float* data, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<float>(-1.0 * std::log(1.0 - uniform_double()));
+}
+
 tensor generator::rand(const shape_t& shape) {
     tensor out(shape);
     uniform_(out.data(), out.size(), 0.0, 1.0);

@@ -38,6 +38,9 @@ public:
     void uniform_(float* data, std::size_t n, double from, double to);  // Tensor.uniform_
     void normal_(float* data, std::size_t n);                           // Tensor.normal_(0, 1)
     void bernoulli_(float* data, std::size_t n, double p);              // Tensor.bernoulli_(p)
+    // Tensor.exponential_(1): one 53-bit uniform u per element, -log(1 - u) in double, then float
+    // (PyTorch's scalar kernel; its builds without MKL, Debian's among them, all take it).
+    void exponential_(float* data, std::size_t n);
 
     tensor rand(const shape_t& shape);   // torch.rand
     tensor randn(const shape_t& shape);  // torch.randn

@@ -17,6 +17,8 @@ std::string shape_str(const shape_t& shape) {
 }
 
 std::size_t checked_numel(const shape_t& shape, const std::string& what, std::size_t limit) {
+    for (std::size_t d : shape)
+        if (d == 0) return 0;  // empty, however large the other axes
     std::size_t n = 1;
     for (std::size_t d : shape) {
         if (d != 0 && n > limit / d) {

@@ -29,4 +29,10 @@ std::size_t checked_numel(const shape_t& shape, const std::string& what,
 
 tensor make_tensor(const shape_t& shape, float fill = 0.0f);
 
+// Token ids of any shape (int32, row-major), as nn.Embedding and the GPT model take them.
+struct token_ids {
+    shape_t shape;
+    std::vector<std::int32_t> data;
+};
+
 }  // namespace attn

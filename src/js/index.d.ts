@@ -78,8 +78,11 @@ export interface MultiHeadTrace extends CausalTrace {
   concat: Tensor;
 }
 
-/** nn.Dropout has no intermediates: its trace is empty. */
-export type DropoutTrace = Record<string, never>;
+/** nn.Dropout's trace: the mask it drew. */
+export interface DropoutTrace {
+  /** x's shape: 1 where a value was kept, 0 where it was zeroed (all 1 in eval mode or with p = 0) */
+  dropoutMask: Tensor;
+}
 
 export interface TracedResult<T extends object = Trace> {
   output: Tensor;
@@ -98,6 +101,43 @@ export interface ProjectionOptions {
 /** PyTorch's state_dict(): { "W_query.weight": Tensor, ... } with PyTorch's keys and shapes. */
 export type StateDict = Record<string, Tensor>;
 
+export interface LoadOptions {
+  /** Refuse unknown and missing keys (default true), as torch's load_state_dict(strict=True). */
+  strict?: boolean;
+}
+
+/** What loadStateDict could not match (empty lists when strict). */
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** One constructor argument of a class, as the core's class table describes it. */
+export interface ClassArgument {
+  /** The JS name: 'dIn'. */
+  name: string;
+  /** 'size': a positive integer; 'probability': a number in [0, 1]; 'flag': a boolean option. */
+  kind: 'size' | 'probability' | 'flag';
+  /** The book's PyTorch name: 'd_in'. */
+  bookName: string;
+}
+
+/** A class of the package, as the core's class table describes it (attn.classes). */
+export interface ClassInfo {
+  /** The JS name: 'MultiHeadAttention'. */
+  name: string;
+  /** The book's class: 'SelfAttention_v1', 'nn.Dropout', ... */
+  bookName: string;
+  /** The book's section that introduces it: '3.6.2'. */
+  section: string;
+  /** The positional constructor arguments, in order. */
+  args: readonly ClassArgument[];
+  /** The flags of the trailing options object. */
+  options: readonly ClassArgument[];
+  /** What forward takes: a float tensor, or token ids. */
+  input: 'floats' | 'tokenIds';
+}
+
 /**
  * What every module shares: forward, train/eval, state dicts, free(). The modules are made from
  * the instance `init()` resolves to (`new attn.MultiHeadAttention(...)`); these are their types.
@@ -112,8 +152,13 @@ export interface Module<T extends object = Trace> {
   readonly training: boolean;
   /** A copy of the parameters with PyTorch's keys (the `mask` buffers are left out). */
   stateDict(): StateDict;
-  /** Accepts the keys of stateDict() with Tensors or nested arrays; a `mask` buffer is checked and ignored. */
-  loadStateDict(state: Record<string, TensorLike>): this;
+  /**
+   * Accepts the keys of stateDict() with Tensors or nested arrays; a `mask` buffer is checked and
+   * ignored. Everything is checked before anything is written. With `strict` (the default) an
+   * unknown or missing key is a RangeError; with `strict: false` they are reported instead. A
+   * key with the wrong shape is a RangeError either way, as in PyTorch.
+   */
+  loadStateDict(stateDict: Record<string, TensorLike>, options?: LoadOptions): LoadResult;
   /** Releases the wasm memory now (otherwise when the object is garbage-collected). */
   free(): void;
   /** `free()`, for `using m = new attn.MultiHeadAttention(...)`. */
@@ -154,6 +199,90 @@ export interface MultiHeadAttentionConstructor {
   readonly prototype: MultiHeadAttention;
 }
 
+/** Token ids: nested arrays of integers of any rank, or an Int32Array / Uint32Array of ids. */
+export type TokenIds = number | TokenIdArray | Int32Array | Uint32Array;
+export interface TokenIdArray extends Array<number | TokenIdArray> {}
+
+/** The book's config dict (chapter 4), with the book's keys. */
+export interface GPTConfig {
+  vocab_size: number;
+  context_length: number;
+  emb_dim: number;
+  n_heads: number;
+  n_layers: number;
+  drop_rate: number;
+  qkv_bias: boolean;
+}
+
+/** nn.Embedding(numEmbeddings, embeddingDim): forward(ids) -> ids.shape + [embeddingDim]. */
+export interface Embedding extends Omit<Module<Record<string, never>>, 'forward'> {
+  forward(ids: TokenIds): Tensor;
+}
+export interface LayerNorm extends Module<Record<string, never>> {}
+export interface GELU extends Module<Record<string, never>> {}
+export interface FeedForward extends Module<Record<string, never>> {}
+/** A TransformerBlock's trace is its attention's (MultiHeadAttention's keys and shapes). */
+export interface TransformerBlock extends Module<MultiHeadTrace> {}
+
+export interface GPTForwardOptions {
+  /** Every block's attention trace (true), or only some blocks' ({ layers: [0, 11] }). */
+  trace?: boolean | { layers: number[] };
+  /** The book's KV cache (ch04/03_kv-cache): append these tokens, return their logits only. */
+  useCache?: boolean;
+  /** Only the last position's logits: (B, 1, vocab_size) (what generation reads). */
+  lastOnly?: boolean;
+}
+/** trace.layers[i]: block i's attention trace, or null for a block that was not traced. */
+export interface GPTTrace {
+  layers: (MultiHeadTrace | null)[];
+}
+/** The book's GPTModel(cfg): forward(idx) -> logits (B, T, vocab_size), or (T, vocab_size) for (T) ids. */
+export interface GPTModel extends Omit<Module<GPTTrace>, 'forward'> {
+  forward(idx: TokenIds, options?: GPTForwardOptions & { trace?: false | undefined }): Tensor;
+  forward(idx: TokenIds, options: GPTForwardOptions & { trace: true | { layers: number[] } }): TracedResult<GPTTrace>;
+  forward(idx: TokenIds, options?: GPTForwardOptions): Tensor | TracedResult<GPTTrace>;
+  /** Empties every block's KV cache (the book's reset_kv_cache). */
+  resetKVCache(): void;
+}
+
+export interface EmbeddingConstructor {
+  new (numEmbeddings: number, embeddingDim: number): Embedding;
+  readonly prototype: Embedding;
+}
+export interface LayerNormConstructor {
+  new (embDim: number): LayerNorm;
+  readonly prototype: LayerNorm;
+}
+export interface GELUConstructor {
+  new (): GELU;
+  readonly prototype: GELU;
+}
+export interface FeedForwardConstructor {
+  /** Reads cfg.emb_dim only, as the book's. */
+  new (cfg: Pick<GPTConfig, 'emb_dim'> & Partial<GPTConfig>): FeedForward;
+  readonly prototype: FeedForward;
+}
+export interface TransformerBlockConstructor {
+  new (cfg: Pick<GPTConfig, 'emb_dim' | 'context_length' | 'n_heads' | 'drop_rate' | 'qkv_bias'> & Partial<GPTConfig>): TransformerBlock;
+  readonly prototype: TransformerBlock;
+}
+export interface GPTModelConstructor {
+  new (cfg: GPTConfig): GPTModel;
+  readonly prototype: GPTModel;
+}
+
+export interface GenerateOptions {
+  /** 0 (the default): greedy; > 0: softmax(logits / temperature) and torch.multinomial's draws. */
+  temperature?: number;
+  /** Keep each row's topK largest logits. */
+  topK?: number | null;
+  /** Stop before appending it (a batch: once every row gives it). */
+  eosId?: number | null;
+}
+
+/** Ids as nested arrays with the rank of idx: number[] for (T) ids, number[][] for (B, T). */
+export type GeneratedIds<I> = I extends number[] ? number[] : I extends Int32Array | Uint32Array ? number[] : number[][];
+
 export interface SimplifiedTrace {
   queries: Tensor;
   keys: Tensor;
@@ -161,6 +290,60 @@ export interface SimplifiedTrace {
   scores: Tensor;
   weights: Tensor;
   context: Tensor;
+}
+
+/** The encodings `getEncoding` offers: tiktoken's GPT-2 encoding, the book's tokenizer. */
+export type EncodingName = 'gpt2';
+
+/** Special tokens for `encode`'s options: `'all'`, or a list (or Set) such as `['<|endoftext|>']`. */
+export type SpecialTokens = 'all' | readonly string[] | ReadonlySet<string>;
+
+export interface EncodeOptions {
+  /**
+   * The special tokens to encode as such (tiktoken's `allowed_special`); default none, so
+   * `'<|endoftext|>'` in the text throws unless it is allowed here.
+   */
+  allowedSpecial?: SpecialTokens;
+  /**
+   * The special tokens whose presence in the text is an error (tiktoken's `disallowed_special`);
+   * default `'all'`, every special token not allowed. `[]` encodes them as ordinary text.
+   */
+  disallowedSpecial?: SpecialTokens;
+}
+
+/** Token ids for `decode`: numbers, each an integer in [0, nVocab). */
+export type IdSequence = readonly number[] | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array | Int8Array
+  | Float64Array | Float32Array;
+
+/**
+ * tiktoken's Encoding (`tiktoken.get_encoding("gpt2")`), from `await attn.getEncoding('gpt2')`.
+ * Errors carry `module: 'Encoding'` and the argument (`'text'`, `'ids'`, `'id'`,
+ * `'options.allowedSpecial'`, ...): a TypeError for a wrong kind, a RangeError for an id outside
+ * [0, nVocab) (naming its position), an unknown special token, or a special token in the text
+ * that is not allowed.
+ */
+export interface Encoding {
+  /** 'gpt2' */
+  readonly name: EncodingName;
+  /** The number of token ids, tiktoken's `n_vocab`: 50257 for gpt2. */
+  readonly nVocab: number;
+  /** The id of '<|endoftext|>', tiktoken's `eot_token`: 50256 for gpt2. */
+  readonly eotToken: number;
+  /** The special tokens, tiktoken's `special_tokens_set`: ['<|endoftext|>']. */
+  readonly specialTokens: readonly string[];
+  /** The token ids tiktoken's `encode(text, allowed_special=..., disallowed_special=...)` returns. */
+  encode(text: string, options?: EncodeOptions): number[];
+  /** The text of the ids; bytes that are not valid UTF-8 (a partial character) become U+FFFD, as in tiktoken. */
+  decode(ids: IdSequence): string;
+  /** Each id decoded alone: the book's `[tokenizer.decode([i]) for i in ids]`. */
+  decodeTokens(ids: IdSequence): string[];
+  /** A token's bytes (tiktoken's `decode_single_token_bytes`), which may be part of a UTF-8 character. */
+  tokenBytes(id: number): Uint8Array;
+  /**
+   * The token as GPT-2's vocabulary file (encoder.json) spells it: one printable character per
+   * byte ('Ġ' for a space, 'Ċ' for a newline), so partial characters stay legible.
+   */
+  tokenSymbol(id: number): string;
 }
 
 export interface Attention {
@@ -173,7 +356,11 @@ export interface Attention {
    * when `init({ threads })` loaded the threaded build. Results are bitwise the same either way.
    */
   readonly threads: number;
+  /** What init() spent warming the kernels up ({ rounds: 0, ms: 0 } with `warmUp: false`). */
+  readonly warmedUp: { readonly rounds: number; readonly ms: number };
   readonly Tensor: typeof Tensor;
+  /** Every class below, from the core's class table, in the book's order. */
+  readonly classes: readonly ClassInfo[];
 
   tensor(data: TensorLike | number[], shape?: Shape): Tensor;
   zeros(shape: Shape): Tensor;
@@ -211,9 +398,43 @@ export interface Attention {
   readonly CausalAttention: CausalAttentionConstructor;
   readonly MultiHeadAttentionWrapper: MultiHeadAttentionWrapperConstructor;
   readonly MultiHeadAttention: MultiHeadAttentionConstructor;
+  readonly Embedding: EmbeddingConstructor;
+  readonly LayerNorm: LayerNormConstructor;
+  readonly GELU: GELUConstructor;
+  readonly FeedForward: FeedForwardConstructor;
+  readonly TransformerBlock: TransformerBlockConstructor;
+  readonly GPTModel: GPTModelConstructor;
+
+  /** The book's GPT_CONFIG_124M: { vocab_size: 50257, context_length: 1024, emb_dim: 768, ... }. */
+  readonly GPT_CONFIG_124M: Readonly<GPTConfig>;
+  /** Chapter 4: greedy generation, cropping the context to its last contextSize ids. */
+  generateTextSimple<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize: number): GeneratedIds<I>;
+  /** ch04/03_kv-cache: the same tokens with the KV cache (puts the model in eval mode, resets its cache). */
+  generateTextSimpleCached<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize?: number | null): GeneratedIds<I>;
+  /**
+   * One step of the book's generate on logits (B, vocab_size): each row's next id (top-k, then
+   * argmax, or softmax(logits / temperature) and torch.multinomial's draws). For a loop of your own,
+   * e.g. streaming tokens with `model.forward(ids, { useCache: true, lastOnly: true })`.
+   */
+  sampleNext(logits: TensorLike, options?: Omit<GenerateOptions, 'eosId'>): number[];
+  /** Chapter 5: temperature, top-k and torch.multinomial's draws from the global generator. */
+  generate<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize: number, options?: GenerateOptions): GeneratedIds<I>;
+
+  /**
+   * Chapter 2's tokenizer, `tiktoken.get_encoding(name)` through js-tiktoken, which loads on the
+   * first call (never by `import` or `init()`); later calls resolve to the same Encoding. Rejects
+   * with a RangeError for a name other than 'gpt2', and with an Error when js-tiktoken cannot be
+   * loaded (in a browser without a bundler: see the README's import map).
+   */
+  getEncoding(name: EncodingName): Promise<Encoding>;
 
   /** Bytes the wasm allocator holds, the heap's current size and the most it may grow to. */
   memory(): { inUse: number; heapSize: number; maxMemory: number };
+  /**
+   * Reads every parameter byte of `module` once with SIMD loads and returns the bytes read: time it
+   * for the memory floor of decoding one token.
+   */
+  benchParameterRead(module: Module<object> | GPTModel | Embedding): number;
   /** Runs the SIMD multiply-add peak loop and returns the FLOPs it performed (time it). */
   benchPeak(iterations: number): number;
   /**

@@ -36,8 +36,8 @@ export function threadPlan(options, host) {
 
 export async function load(options, threads, host) {
   const raw = threads > 1 ? await loadThreaded(options, threads, host) : await loadSingle(options, host);
-  if (options.warmUp !== false) await warmUp(raw);
-  return raw;
+  const warmedUp = options.warmUp === false ? { rounds: 0, ms: 0 } : await warmUp(raw);
+  return { raw, warmedUp };
 }
 
 // ---- the single-thread build --------------------------------------------------------------------
@@ -168,16 +168,19 @@ function startOf(host, workers, urls) {
 // (src/kernels/warm_up.cpp) until a round stops getting faster, at most WARM_UP_MAX_MS: init
 // takes ~50-60 ms longer and that first forward took 220-240 ms. init({ warmUp: false }) skips it.
 const WARM_UP_MAX_MS = 600, WARM_UP_MAX_ROUNDS = 60;
+// Returns the rounds it ran and the time it took (attn.warmedUp).
 async function warmUp(raw) {
   const start = performance.now();
-  let best = Infinity, flat = 0;
-  for (let round = 0; round < WARM_UP_MAX_ROUNDS && performance.now() - start < WARM_UP_MAX_MS; round++) {
+  let best = Infinity, flat = 0, rounds = 0;
+  while (rounds < WARM_UP_MAX_ROUNDS && performance.now() - start < WARM_UP_MAX_MS) {
     const t0 = performance.now();
     raw.warmUp();
+    rounds++;
     const ms = performance.now() - t0;
     if (ms < 0.9 * best) flat = 0;
     else if (++flat === 4) break; // four rounds in a row no faster than the best: optimised code is in
     best = Math.min(best, ms);
     await new Promise((resolve) => setTimeout(resolve, 0)); // background compiles may finish meanwhile
   }
+  return { rounds, ms: performance.now() - start };
 }

@@ -67,7 +67,8 @@ export class Tensor {
 
 // Flattens nested arrays (checking they are rectangular and numeric) or takes a flat
 // Float32Array / number[] with an explicit shape.
-export function toTensorParts(x, shape, who, arg = 'x') {
+// `Storage`: the typed array nested arrays are read into (Float64Array for token ids).
+export function toTensorParts(x, shape, who, arg = 'x', Storage = Float32Array) {
   if (x instanceof Tensor) {
     // Its fields are plain properties a caller may have replaced: check them again.
     checkTensorFields(who, `${arg}.data`, x.data, x.shape);
@@ -83,7 +84,7 @@ export function toTensorParts(x, shape, who, arg = 'x') {
   }
   if (typeof x === 'number') {
     if (shape !== undefined && shape.length !== 0) checkShapeMatches(who, arg, 1, shape);
-    return { data: Float32Array.of(x), shape: shape ? shape.slice() : [] };
+    return { data: Storage.of(x), shape: shape ? shape.slice() : [] };
   }
   if (!Array.isArray(x)) {
     throw apiError(TypeError, who, arg, `${who}: ${arg} must be a Tensor, a nested array of numbers or a Float32Array, got ${describe(x)}`);
@@ -102,7 +103,7 @@ export function toTensorParts(x, shape, who, arg = 'x') {
     if (level.length === 0) break;
   }
   const count = inferred.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(count);
+  const data = new Storage(count);
   let k = 0;
   const walk = (node, axis, path) => {
     if (axis === inferred.length) {
@@ -123,16 +124,46 @@ export function toTensorParts(x, shape, who, arg = 'x') {
   return { data, shape: inferred };
 }
 
-// The largest axis any tensor may have: the bound of every size argument (validate.cpp), so a
-// tensor made here can always be passed to the wasm module.
-const MAX_AXIS = 2 ** 30;
+// Token ids as the API accepts them: nested arrays of numbers of any rank, or an Int32Array,
+// Uint32Array or number[] with a shape. Returns { data: Float64Array, shape }: the values as they
+// are (2.5 stays 2.5), for the core to check (integers in [0, vocab), named by position).
+export function toIdParts(x, shape, who, arg) {
+  if (x instanceof Int32Array || x instanceof Uint32Array || (Array.isArray(x) && shape !== undefined)) {
+    const flat = Array.isArray(x) ? x.flat(Infinity) : x;
+    const s = shape ?? [flat.length];
+    checkShape(who, s);
+    flat.forEach((v, i) => {
+      if (typeof v !== 'number') throw apiError(TypeError, who, arg, `${who}: ${arg} must hold integers, element ${i} is ${describe(v)}`);
+    });
+    const n = s.reduce((a, b) => a * b, 1);
+    if (n !== flat.length) throw apiError(RangeError, who, arg, `${who}: ${arg} has ${flat.length} values, shape (${s.join(', ')}) needs ${n}`);
+    return { data: Float64Array.from(flat), shape: s.slice() };
+  }
+  if (shape !== undefined) throw apiError(TypeError, who, arg, `${who}: ${arg} with a shape must be an Int32Array, a Uint32Array or an array of numbers, got ${describe(x)}`);
+  if (typeof x === 'number' || Array.isArray(x)) {
+    // Nested arrays: the same walk as float tensors (ragged and non-numeric arrays refused alike).
+    const p = toTensorParts(x, undefined, who, arg, Float64Array);
+    return { data: p.data, shape: p.shape };
+  }
+  throw apiError(TypeError, who, arg, `${who}: ${arg} must be token ids: nested arrays of integers, or an Int32Array with a shape, got ${describe(x)}`);
+}
 
-export function checkShape(who, shape) {
+// A shape's JavaScript kinds: an array of numbers (else a TypeError). Its values are the core's
+// to check (core/validate: non-negative integers, at most maxAxis, within the memory limit).
+export function checkShapeKinds(who, shape) {
   if (!Array.isArray(shape)) throw apiError(TypeError, who, 'shape', `${who}: shape must be an array of integers, got ${describe(shape)}`);
   shape.forEach((d, i) => {
     if (typeof d !== 'number') throw apiError(TypeError, who, 'shape', `${who}: shape[${i}] must be a number, got ${describe(d)}`);
+  });
+  return shape;
+}
+
+// A shape that describes a Tensor's data: the Tensor class's own invariant, which it keeps
+// without the wasm module (a Tensor can be made before init()).
+function checkShape(who, shape) {
+  checkShapeKinds(who, shape);
+  shape.forEach((d, i) => {
     if (!Number.isInteger(d) || d < 0) throw apiError(RangeError, who, 'shape', `${who}: shape[${i}] (${d}) must be a non-negative integer`);
-    if (d > MAX_AXIS) throw apiError(RangeError, who, 'shape', `${who}: shape[${i}] (${d}) is too large (at most ${MAX_AXIS})`);
   });
   return shape;
 }

@@ -176,7 +176,7 @@ __attribute__((noinline)) void softmax_tile(int kn, float* st, GroupState& g_st,
 
 template <int DFix>
 void fused_impl(int tq, int tk, const int d_arg, const float* q, int ldq, const float* k, int ldk, const float* v,
-                int ldv, float* o, int ldo, float scale_divisor, bool causal) {
+                int ldv, float* o, int ldo, float scale_divisor, bool causal, int past) {
   const int d = DFix ? DFix : d_arg;
   if (tk <= 0) {
     for (int i = 0; i < tq; ++i)
@@ -217,7 +217,8 @@ void fused_impl(int tq, int tk, const int d_arg, const float* q, int ldq, const 
       gs[g].m0 = gs[g].m1 = neg_inf;
       gs[g].l0 = gs[g].l1 = zero();
     }
-    const int q_last = q0 + bq - 1;
+    // Causal visibility is by absolute position: query i is at past + i.
+    const int q_last = past + q0 + bq - 1;
     const int k_end = causal ? std::min(tk, q_last + 1) : tk;  // key tiles past this are fully masked
 
     for (int k0 = 0; k0 < k_end; k0 += kTileK) {
@@ -225,8 +226,8 @@ void fused_impl(int tq, int tk, const int d_arg, const float* q, int ldq, const 
       pack_k_tile(kn, d, k + std::size_t(k0) * ldk, ldk, kp);
       pack_v_tile(kn, d, v + std::size_t(k0) * ldv, ldv, vp);
       for (int g = 0; g < groups; ++g) {
-        const int qg = q0 + g * kLanes;                                   // first query of the group
-        const int qg_last = std::min(qg + kLanes, tq) - 1;                // last real query
+        const int qg = past + q0 + g * kLanes;                            // position of the group's first query
+        const int qg_last = past + std::min(q0 + g * kLanes + kLanes, tq) - 1;  // of its last real query
         const int kn_g = causal ? std::min(kn, qg_last + 1 - k0) : kn;    // keys any lane may see
         if (kn_g <= 0) continue;
         const float* qt = qt_all + g * group_floats;
@@ -292,23 +293,23 @@ void fused_impl(int tq, int tk, const int d_arg, const float* q, int ldq, const 
 }  // namespace
 
 void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const float* k, int ldk, const float* v,
-                         int ldv, float* o, int ldo, float scale_divisor, bool causal) {
+                         int ldv, float* o, int ldo, float scale_divisor, bool causal, int past) {
   if (tq <= 0 || d <= 0) return;
   if (d == 64)
-    fused_impl<64>(tq, tk, d, q, ldq, k, ldk, v, ldv, o, ldo, scale_divisor, causal);
+    fused_impl<64>(tq, tk, d, q, ldq, k, ldk, v, ldv, o, ldo, scale_divisor, causal, past);
   else
-    fused_impl<0>(tq, tk, d, q, ldq, k, ldk, v, ldv, o, ldo, scale_divisor, causal);
+    fused_impl<0>(tq, tk, d, q, ldq, k, ldk, v, ldv, o, ldo, scale_divisor, causal, past);
 }
 
 void f32_attention_ref(int tq, int tk, int d, const float* q, int ldq, const float* k, int ldk, const float* v,
-                       int ldv, float* o, int ldo, float scale_divisor, bool causal) {
+                       int ldv, float* o, int ldo, float scale_divisor, bool causal, int past) {
   if (tq <= 0 || d <= 0) return;
   std::vector<float> w(std::size_t(tq) * std::size_t(std::max(tk, 1)));
   for (int i = 0; i < tq; ++i) {
     for (int j = 0; j < tk; ++j) {
       float s = 0.0f;
       for (int dd = 0; dd < d; ++dd) s += q[std::size_t(i) * ldq + dd] * k[std::size_t(j) * ldk + dd];
-      if (causal && j > i) s = kNegInf;
+      if (causal && j > past + i) s = kNegInf;
       w[std::size_t(i) * tk + j] = s / scale_divisor;
     }
   }
@@ -322,17 +323,10 @@ void f32_attention_ref(int tq, int tk, int d, const float* q, int ldq, const flo
   }
 }
 
-std::size_t f32_attention_fused_flops(int tq, int tk, int d, bool causal) {
+std::size_t f32_attention_fused_flops(int tq, int tk, int d, bool causal, int past) {
   if (tq <= 0 || tk <= 0 || d <= 0) return 0;
-  const std::size_t q = std::size_t(tq), kk = std::size_t(tk);
-  std::size_t pairs;
-  if (!causal) {
-    pairs = q * kk;
-  } else if (q <= kk) {
-    pairs = q * (q + 1) / 2;  // row i sees i + 1 keys
-  } else {
-    pairs = kk * (kk + 1) / 2 + (q - kk) * kk;  // rows i >= tk see all tk keys
-  }
+  std::size_t pairs = 0;
+  for (int i = 0; i < tq; ++i) pairs += std::size_t(causal ? std::min(tk, past + i + 1) : tk);  // row i's visible keys
   return 4 * std::size_t(d) * pairs;
 }
 

@@ -2,8 +2,11 @@
 // CausalAttention / MultiHeadAttention:
 //
 //   scores = q @ k^T                                   (Tq, Tk)
-//   if causal: scores[i][j] = -inf for j > i           (top-left aligned: query i sees keys 0..i,
-//                                                       i.e. torch.triu(ones, 1)[:Tq, :Tk])
+//   if causal: scores[i][j] = -inf for j > past + i    (query i sees keys 0..past + i: with past = 0
+//                                                       torch.triu(ones, 1)[:Tq, :Tk]; with a KV
+//                                                       cache, past is the number of cached keys
+//                                                       before the first query, as the book's
+//                                                       mask[past : past + Tq, :Tk])
 //   weights = softmax(scores / scale_divisor, dim=-1)  (scale_divisor = sqrt(d_k) in the book)
 //   o = weights @ v                                    (Tq, D)
 //
@@ -26,14 +29,14 @@ namespace attn::kernels {
 
 // q: (Tq, D) row stride ldq; k, v: (Tk, D) strides ldk, ldv; o: (Tq, D) stride ldo.
 void f32_attention_fused(int tq, int tk, int d, const float* q, int ldq, const float* k, int ldk, const float* v,
-                         int ldv, float* o, int ldo, float scale_divisor, bool causal);
+                         int ldv, float* o, int ldo, float scale_divisor, bool causal, int past);
 // Straightforward twin: builds the full (Tq, Tk) score matrix.
 void f32_attention_ref(int tq, int tk, int d, const float* q, int ldq, const float* k, int ldk, const float* v,
-                       int ldv, float* o, int ldo, float scale_divisor, bool causal);
+                       int ldv, float* o, int ldo, float scale_divisor, bool causal, int past);
 
 // FLOPs the attention must do: 2*d per visible (query, key) score and 2*d per visible
-// weight*value pair, i.e. 4*d per visible pair (causal: sum_i min(i+1, Tk) pairs). Softmax,
+// weight*value pair, i.e. 4*d per visible pair (causal: sum_i min(past+i+1, Tk) pairs). Softmax,
 // scaling and the work a kernel wastes on partially masked tiles are not counted.
-std::size_t f32_attention_fused_flops(int tq, int tk, int d, bool causal);
+std::size_t f32_attention_fused_flops(int tq, int tk, int d, bool causal, int past = 0);
 
 }  // namespace attn::kernels

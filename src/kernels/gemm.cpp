@@ -102,95 +102,194 @@ std::vector<float> pack_b(const float* b, int n, int k, std::ptrdiff_t col_strid
   return panels;
 }
 
-// Y(M,N) = X(M,K) * B + bias, B packed as by pack_b.
-void gemm_packed(int m, int n, int k, const float* x, int ldx, const float* panels, const float* bias, float* y,
-                 int ldy) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    for (int i = 0; i < m; ++i)
-      for (int j = 0; j < n; ++j) y[std::size_t(i) * ldy + j] = bias ? bias[j] : 0.0f;
+// One product X · Wᵀ + bias of a multi-output call, y (M, n): W packed as by pack_b (n columns,
+// every panel 8 wide), except that the last panel is read from `tail` when it is given (a
+// PackedWeights' narrower last panel, padded to 8 for this call).
+struct Output {
+  const float* panels;
+  int n;
+  const float* bias;
+  float* y;
+  int ldy;
+  const float* tail;
+};
+
+// One MR x 8 tile of C at cp (row stride ldy), of which mr rows and nr columns are real: the
+// micro-kernel on C itself when the tile is whole, else on a scratch copy whose real part is
+// written back.
+template <int MR>
+ATTN_INLINE void run_tile(int kc, const float* ap, const float* bp, float* cp, int ldy, int mr, int nr, Init init,
+                          const float* bb) {
+  if (mr == MR && nr == kNR) {
+    gemm_ukernel<MR>(kc, ap, bp, cp, ldy, init, bb);
     return;
   }
-  // Split K into equal-ish slices of at most kKCMax (e.g. 1536 -> 2 x 768, not 1024 + 512).
+  alignas(16) float tile[MR * kNR];
+  if (init == Init::kAccumulate) {
+    for (int r = 0; r < MR; ++r)
+      for (int j = 0; j < kNR; ++j) tile[r * kNR + j] = (r < mr && j < nr) ? cp[std::size_t(r) * ldy + j] : 0.0f;
+  }
+  gemm_ukernel<MR>(kc, ap, bp, tile, kNR, init, bb);
+  for (int r = 0; r < mr; ++r)
+    for (int j = 0; j < nr; ++j) cp[std::size_t(r) * ldy + j] = tile[r * kNR + j];
+}
+
+// The depth of K's slices: equal-ish slices of at most kKCMax (1536 -> 2 x 768, not 1024 + 512).
+int kc_step_of(int k) {
   const int k_slices = (k + kKCMax - 1) / kKCMax;
-  const int kc_step = (k + k_slices - 1) / k_slices;
+  return (k + k_slices - 1) / k_slices;
+}
+
+// Panel p of an output over the K slice starting at k0, and the bias it starts from (padded to
+// 8 in bias_pad for the last, narrower panel).
+ATTN_INLINE const float* panel(const Output& out, int p, int k, int k0) {
+  return out.tail && p == num_panels(out.n) - 1 ? out.tail + std::size_t(k0) * kNR
+                                                : out.panels + (std::size_t(p) * k + k0) * kNR;
+}
+ATTN_INLINE const float* panel_bias(const Output& out, int j0, int nr, Init init, float* bias_pad) {
+  if (init != Init::kBias) return nullptr;
+  if (nr == kNR) return out.bias + j0;
+  for (int j = 0; j < kNR; ++j) bias_pad[j] = j < nr ? out.bias[j0 + j] : 0.0f;
+  return bias_pad;
+}
+
+// y_o(M, n_o) = X(M, K) · W_oᵀ + bias_o for every output o. Each block of X is packed once and
+// swept by the panels of every output, so [W_query; W_key; W_value] cost one pass over X; every
+// element is computed exactly as in a call with that output alone (the order of its sum depends
+// only on K's slicing).
+void gemm_packed(int m, int k, const float* x, int ldx, const Output* outs, int count) {
+  const int kc_step = kc_step_of(k);
   const int mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
   // Uninitialised: pack_a writes every element it later reads.
   const std::unique_ptr<float[]> apack(new float[std::size_t(mc_max) * std::size_t(std::min(k, kc_step))]);
-  const int np = num_panels(n);
-
-  alignas(16) float tile[kMR * kNR];
   alignas(16) float bias_pad[kNR];
 
   for (int k0 = 0; k0 < k; k0 += kc_step) {
     const int kc = std::min(kc_step, k - k0);
-    const Init init = k0 > 0 ? Init::kAccumulate : (bias ? Init::kBias : Init::kZero);
     for (int m0 = 0; m0 < m; m0 += kMC) {
       const int mc = std::min(kMC, m - m0);
       pack_a(mc, kc, x + std::size_t(m0) * ldx + k0, ldx, apack.get());
-      for (int p = 0; p < np; ++p) {
-        const int j0 = p * kNR;
-        const int nr = std::min(kNR, n - j0);
-        const float* bp = panels + (std::size_t(p) * k + k0) * kNR;
-        const float* bb = nullptr;
-        if (init == Init::kBias) {
-          if (nr == kNR) {
-            bb = bias + j0;
-          } else {
-            for (int j = 0; j < kNR; ++j) bias_pad[j] = j < nr ? bias[j0 + j] : 0.0f;
-            bb = bias_pad;
-          }
-        }
-        for (int i0 = 0; i0 < mc; i0 += kMR) {
-          const int mr = std::min(kMR, mc - i0);
-          const float* ap = apack.get() + std::size_t(i0) * kc;
-          float* cp = y + std::size_t(m0 + i0) * ldy + j0;
-          if (mr == kMR && nr == kNR) {
-            gemm_ukernel<kMR>(kc, ap, bp, cp, ldy, init, bb);
-          } else {  // edge tile: run the full tile on a scratch copy, write back the valid part
-            if (init == Init::kAccumulate) {
-              for (int r = 0; r < kMR; ++r)
-                for (int j = 0; j < kNR; ++j) tile[r * kNR + j] = (r < mr && j < nr) ? cp[std::size_t(r) * ldy + j] : 0.0f;
-            }
-            gemm_ukernel<kMR>(kc, ap, bp, tile, kNR, init, bb);
-            for (int r = 0; r < mr; ++r)
-              for (int j = 0; j < nr; ++j) cp[std::size_t(r) * ldy + j] = tile[r * kNR + j];
-          }
+      for (int o = 0; o < count; ++o) {
+        const Output& out = outs[o];
+        const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
+        for (int p = 0; p < num_panels(out.n); ++p) {
+          const int j0 = p * kNR, nr = std::min(kNR, out.n - j0);
+          const float* bp = panel(out, p, k, k0);
+          const float* bb = panel_bias(out, j0, nr, init, bias_pad);
+          for (int i0 = 0; i0 < mc; i0 += kMR)
+            run_tile<kMR>(kc, apack.get() + std::size_t(i0) * kc, bp, out.y + std::size_t(m0 + i0) * out.ldy + j0,
+                          out.ldy, std::min(kMR, mc - i0), nr, init, bb);
         }
       }
     }
   }
 }
 
+// The same for fewer rows than the micro-tile (decoding one token): each row through a 1 x 8
+// micro-kernel that reads x as it is, with no packing and no padded rows. Per element it does
+// the same operations in the same order as the MR x 8 tiles, so the results are the same bits.
+void gemm_few_rows(int m, int k, const float* x, int ldx, const Output* outs, int count) {
+  const int kc_step = kc_step_of(k);
+  alignas(16) float bias_pad[kNR];
+  for (int k0 = 0; k0 < k; k0 += kc_step) {
+    const int kc = std::min(kc_step, k - k0);
+    for (int o = 0; o < count; ++o) {
+      const Output& out = outs[o];
+      const Init init = k0 > 0 ? Init::kAccumulate : (out.bias ? Init::kBias : Init::kZero);
+      for (int p = 0; p < num_panels(out.n); ++p) {
+        const int j0 = p * kNR, nr = std::min(kNR, out.n - j0);
+        const float* bp = panel(out, p, k, k0);
+        const float* bb = panel_bias(out, j0, nr, init, bias_pad);
+        for (int i = 0; i < m; ++i)
+          run_tile<1>(kc, x + std::size_t(i) * ldx + k0, bp, out.y + std::size_t(i) * out.ldy + j0, out.ldy, 1, nr,
+                      init, bb);
+      }
+    }
+  }
+}
+
+void gemm(int m, int k, const float* x, int ldx, const Output* outs, int count) {
+  if (m <= 0) return;
+  if (k <= 0) {
+    for (int o = 0; o < count; ++o)
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < outs[o].n; ++j) outs[o].y[std::size_t(i) * outs[o].ldy + j] = outs[o].bias ? outs[o].bias[j] : 0.0f;
+    return;
+  }
+  if (m < kMR) gemm_few_rows(m, k, x, ldx, outs, count);
+  else gemm_packed(m, k, x, ldx, outs, count);
+}
+
 }  // namespace
 
-PackedWeights f32_gemm_pack(const float* w, int n, int k) {
+namespace {
+// PackedWeights of n columns whose element (col j, depth kk) is at b[j · col_stride + kk · depth_stride].
+PackedWeights pack_weights(const float* b, int n, int k, std::ptrdiff_t col_stride, std::ptrdiff_t depth_stride) {
   PackedWeights pw;
   pw.n = n;
   pw.k = k;
-  if (n > 0 && k > 0) pw.panels = pack_b(w, n, k, /*col_stride=*/k, /*depth_stride=*/1);
+  pw.panels.resize(std::size_t(n) * std::size_t(k));
+  for (int j = 0; j < n; ++j)
+    for (int kk = 0; kk < k; ++kk) pw.panels[pw.offset(j, kk)] = b[j * col_stride + kk * depth_stride];
   return pw;
+}
+}  // namespace
+
+PackedWeights f32_gemm_pack(const float* w, int n, int k) { return pack_weights(w, n, k, k, 1); }
+
+PackedWeights f32_gemm_pack_transposed(const float* wt, int k, int n) { return pack_weights(wt, n, k, 1, n); }
+
+void f32_gemm_unpack(const PackedWeights& w, float* out) {
+  for (int j = 0; j < w.n; ++j)
+    for (int kk = 0; kk < w.k; ++kk) out[std::size_t(j) * w.k + kk] = w.at(j, kk);
+}
+
+void f32_gemm(int m, const float* x, int ldx, const GemmOutput* outs, int count) {
+  if (count <= 0) return;
+  Output list[kMaxGemmOutputs];
+  // The narrower last panels, padded to 8 columns for this call (K·8 floats each).
+  std::vector<float> tails[kMaxGemmOutputs];
+  for (int o = 0; o < count; ++o) {
+    const PackedWeights& w = *outs[o].w;
+    const int r = w.n % kNR;
+    if (r && w.k > 0) {
+      tails[o].assign(std::size_t(w.k) * kNR, 0.0f);
+      const float* src = w.panels.data() + std::size_t(w.n / kNR) * w.k * kNR;
+      for (int kk = 0; kk < w.k; ++kk)
+        for (int j = 0; j < r; ++j) tails[o][std::size_t(kk) * kNR + j] = src[std::size_t(kk) * r + j];
+    }
+    list[o] = {w.panels.data(), w.n, outs[o].bias, outs[o].y, outs[o].ldy, r ? tails[o].data() : nullptr};
+  }
+  gemm(m, outs[0].w->k, x, ldx, list, count);
 }
 
 void f32_gemm(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy) {
-  gemm_packed(m, w.n, w.k, x, ldx, w.panels.data(), bias, y, ldy);
+  const GemmOutput out{&w, bias, y, ldy};
+  f32_gemm(m, x, ldx, &out, 1);
 }
 
-void f32_gemm_ref(int m, int n, int k, const float* x, int ldx, const float* w, const float* bias, float* y,
-                  int ldy) {
-  for (int i = 0; i < m; ++i) {
-    for (int j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int kk = 0; kk < k; ++kk) acc += x[std::size_t(i) * ldx + kk] * w[std::size_t(j) * k + kk];
-      y[std::size_t(i) * ldy + j] = bias ? acc + bias[j] : acc;
-    }
+void f32_gemm_ref(int m, const float* x, int ldx, const GemmOutput* outs, int count) {
+  for (int o = 0; o < count; ++o) {
+    const PackedWeights& w = *outs[o].w;
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < w.n; ++j) {
+        float acc = 0.0f;
+        for (int kk = 0; kk < w.k; ++kk) acc += x[std::size_t(i) * ldx + kk] * w.at(j, kk);
+        outs[o].y[std::size_t(i) * outs[o].ldy + j] = outs[o].bias ? acc + outs[o].bias[j] : acc;
+      }
   }
+}
+
+void f32_gemm_ref(int m, const float* x, int ldx, const PackedWeights& w, const float* bias, float* y, int ldy) {
+  const GemmOutput out{&w, bias, y, ldy};
+  f32_gemm_ref(m, x, ldx, &out, 1);
 }
 
 void f32_matmul(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/1, /*depth_stride=*/ldb) : std::vector<float>();
-  gemm_packed(m, n, k, a, lda, panels.data(), nullptr, c, ldc);
+  const Output out{panels.data(), n, nullptr, c, ldc, nullptr};
+  gemm(m, k, a, lda, &out, 1);
 }
 
 void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
@@ -206,7 +305,8 @@ void f32_matmul_ref(int m, int n, int k, const float* a, int lda, const float* b
 void f32_matmul_nt(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   if (m <= 0 || n <= 0) return;
   const std::vector<float> panels = k > 0 ? pack_b(b, n, k, /*col_stride=*/ldb, /*depth_stride=*/1) : std::vector<float>();
-  gemm_packed(m, n, k, a, lda, panels.data(), nullptr, c, ldc);
+  const Output out{panels.data(), n, nullptr, c, ldc, nullptr};
+  gemm(m, k, a, lda, &out, 1);
 }
 
 void f32_matmul_nt_ref(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {

@@ -43,6 +43,21 @@ double f32_madd_peak_loop(long iterations) {
   return double(iterations) * kPeakAccumulators * 8.0;
 }
 
+float f32_sum(std::size_t n, const float* x) {
+  using namespace simd;
+  vf a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a0 = add(a0, loadu(x + i));
+    a1 = add(a1, loadu(x + i + 4));
+    a2 = add(a2, loadu(x + i + 8));
+    a3 = add(a3, loadu(x + i + 12));
+  }
+  float s = hsum(add(add(a0, a1), add(a2, a3)));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
 double f32_gemm_bench(int m, int k, int n, int repeats) {
   if (m <= 0 || k <= 0 || n <= 0 || repeats <= 0) return 0.0;
   std::vector<float> x(std::size_t(m) * k), w(std::size_t(n) * k), bias(static_cast<std::size_t>(n)), y(std::size_t(m) * n);

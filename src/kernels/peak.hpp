@@ -2,6 +2,8 @@
 // never fused), used by the benchmark to express kernel speed as a fraction of peak.
 #pragma once
 
+#include <cstddef>
+
 namespace attn::kernels {
 
 // Runs `iterations` rounds of kPeakAccumulators independent 4-wide madds and returns the
@@ -14,6 +16,10 @@ double f32_madd_peak_loop(long iterations);
 // the FLOPs of the GEMMs (2·m·n·k each). The setup is not counted in the FLOPs: time two calls
 // with different `repeats` and divide the difference, as the benchmark does.
 double f32_gemm_bench(int m, int k, int n, int repeats);
+
+// The sum of n floats through 4-wide loads into independent accumulators: a loop bound by memory
+// bandwidth, not by the adds (the memory floor of decoding: every parameter byte read once).
+float f32_sum(std::size_t n, const float* x);
 
 // Independent accumulators per round (enough to cover mul+add latency on both issue ports).
 constexpr int kPeakAccumulators = 12;

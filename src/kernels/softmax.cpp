@@ -82,10 +82,4 @@ void f32_softmax_rows_ref(int rows, int n, const float* x, int ldx, float* y, in
   }
 }
 
-void f32_vexp(int n, const float* x, float* y) {
-  int j = 0;
-  for (; j + 4 <= n; j += 4) storeu(y + j, simd::exp(loadu(x + j)));
-  for (; j < n; ++j) y[j] = exp1(x[j]);
-}
-
 }  // namespace attn::kernels

@@ -12,8 +12,4 @@ namespace attn::kernels {
 void f32_softmax_rows(int rows, int n, const float* x, int ldx, float* y, int ldy);
 void f32_softmax_rows_ref(int rows, int n, const float* x, int ldx, float* y, int ldy);
 
-// exp over n floats with the vocabulary's SIMD exp (the same function the kernels use), so
-// it can be tested against std::exp. y may alias x.
-void f32_vexp(int n, const float* x, float* y);
-
 }  // namespace attn::kernels

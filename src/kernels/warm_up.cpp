@@ -19,7 +19,7 @@ double warm_up() {
     // q | k | v side by side in rows of 3·d, as the fast path lays them out; the output over q.
     for (const int d : {64, 48}) {
         const int ld = 3 * d;
-        f32_attention_fused(t, t, d, a.data(), ld, a.data() + d, ld, a.data() + 2 * d, ld, a.data(), ld, 8.0f, true);
+        f32_attention_fused(t, t, d, a.data(), ld, a.data() + d, ld, a.data() + 2 * d, ld, a.data(), ld, 8.0f, true, 0);
         flops += static_cast<double>(f32_attention_fused_flops(t, t, d, true));
     }
     return flops;

@@ -46,7 +46,7 @@ test('all tensors as JSON: every value is the module\'s, exactly', async () => {
   assertSameTensor(json.tensors.output, state.output, 'output');
   assert.ok(json.tensors['trace.masked'].data.includes('-Infinity'), 'the mask is written as "-Infinity"');
   // ... and they are what the module computes on its own from the same inputs and settings.
-  const direct = await computeDirect(page, { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0.5, 2, { qkvBias: false }], inputs: state.state.inputs, batched: true, training: true });
+  const direct = await computeDirect(page, { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0.5, 2, { qkvBias: false }], inputs: state.state.x, batched: true, training: true });
   assert.deepEqual(json.tensors.output.data.map(f32), direct);
 });
 
@@ -71,18 +71,18 @@ test('all tensors as CSV: one line per element, the same values', async () => {
   assert.equal(byTensor.get('trace.masked')[1][5], '-Infinity');
 });
 
-test('one matrix as SVG: its cells carry the exact values of that matrix', async () => {
-  for (const [card, key, lead] of [['masked-h1', 'masked', [0, 1]], ['dropped-h0', 'dropped', [0, 0]], ['output', null, [0]]]) {
+test('one step as SVG: its cells carry the exact values of every head of that step', async () => {
+  for (const [card, key, lead] of [['masked', 'masked', [0]], ['dropped', 'dropped', [0]], ['output', null, [0]]]) {
     const { name, bytes } = await downloadOf(() => page.click(`[data-card="${card}"] button[data-export="svg"]`));
     assert.match(name, new RegExp(`^attention-mha-${card}-seed123\\.svg$`));
     const svg = bytes.toString('utf8');
     assert.match(svg, /^<\?xml[^>]*>\s*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     const values = [...svg.matchAll(/data-value="([^"]+)"/g)].map((m) => Number(m[1]));
     const t = key ? state.trace[key] : state.output;
-    const rows = t.shape.at(-2);
-    const cols = t.shape.at(-1);
-    const offset = lead.reduce((o, i, a) => o * t.shape[a] + i, 0) * rows * cols;
-    const want = t.data.slice(offset, offset + rows * cols).map(asNumber);
+    const n = t.shape.slice(lead.length).reduce((a, b) => a * b, 1); // all heads of batch item 0
+    const offset = lead.reduce((o, i, a) => o * t.shape[a] + i, 0) * n;
+    const want = t.data.slice(offset, offset + n).map(asNumber);
+    if (t.shape.length === 4) assert.equal(new Set([...svg.matchAll(/data-panel="(\d+)"/g)].map((m) => m[1])).size, t.shape[1], `${card}: one panel per head`);
     assert.equal(values.length, want.length, `${card}: one rect per cell`);
     values.forEach((v, k) => assert.equal(Math.fround(v), want[k], `${card} cell ${k}`));
     if (key === 'masked') assert.ok(values.includes(-Infinity));
@@ -92,22 +92,22 @@ test('one matrix as SVG: its cells carry the exact values of that matrix', async
   }
 });
 
-test('one matrix as PNG: a real PNG image of the matrix', async () => {
-  const { name, bytes } = await downloadOf(() => page.click('[data-card="weights-h0"] button[data-export="png"]'));
+test('one step as PNG: a real PNG image of its matrices', async () => {
+  const { name, bytes } = await downloadOf(() => page.click('[data-card="weights"] button[data-export="png"]'));
   assert.match(name, /\.png$/);
   assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const width = bytes.readUInt32BE(16);
   const height = bytes.readUInt32BE(20);
-  const canvas = await page.locator('[data-card="weights-h0"] canvas').boundingBox();
+  const canvas = await page.locator('[data-card="weights"] canvas').boundingBox();
   assert.ok(width >= 2 * canvas.width && height >= 2 * canvas.height, `PNG ${width}×${height} holds the matrix at 2×`);
 });
 
-test('the PyTorch print shows the matrix as torch prints it', async () => {
-  await page.click('[data-card="weights-h1"] button[data-export="print"]');
+test('the PyTorch print shows a step\'s heads as torch prints them', async () => {
+  await page.click('[data-card="weights"] button[data-export="print"]');
   const text = await page.locator('#print-text').innerText();
-  assert.match(text, /^tensor\(\[\[/);
+  assert.match(text, /^tensor\(\[\[\[/);
   const t = state.trace.weights;
-  const want = t.data.slice(36, 72).map((v) => Number(v.toFixed(4)));
+  const want = t.data.slice(0, 72).map((v) => Number(v.toFixed(4))); // batch[0], both heads
   assert.deepEqual(printedNumbers(text), want);
   await page.click('#print-close');
   await page.locator('#export-menu summary').click();

@@ -40,8 +40,8 @@ export async function setup() {
    * The returned page has .problems (console errors, page errors, failed requests) and
    * .requests (every URL asked for).
    */
-  async function open(hash = '', { width = 1280, height = 800, colorScheme = 'light', wait = true } = {}) {
-    const context = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true });
+  async function open(hash = '', { width = 1280, height = 800, colorScheme = 'light', wait = true, touch = false } = {}) {
+    const context = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true, hasTouch: touch, isMobile: touch });
     const page = await context.newPage();
     page.problems = [];
     page.requests = [];
@@ -52,7 +52,7 @@ export async function setup() {
     page.on('requestfailed', (r) => page.problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
     page.on('request', (r) => page.requests.push(r.url()));
     await page.goto(`${origin}/${hash ? `#${hash}` : ''}`);
-    if (wait) await page.waitForSelector('html[data-ready="true"]', { timeout: 15_000 });
+    if (wait) await ready(page);
     return page;
   }
 
@@ -63,29 +63,46 @@ export async function setup() {
   return { server, browser, origin, open, close };
 }
 
-/** The page's current state and tensors, as plain data. */
+/**
+ * Waits for the first view, then gives the test a handle on the page's store and wasm module in
+ * `window.__test` (the page itself puts nothing on window: the test imports the page's entry
+ * module, app.js, which exports its store, and the package, whose init() returns the instance
+ * the page loaded). On a page without that store (an older page) __test.store is undefined.
+ */
+export async function ready(page) {
+  await page.waitForSelector('html[data-ready="true"]', { timeout: 15_000 });
+  await page.evaluate(async () => {
+    const app = await import('/app.js');
+    const { init } = await import('/dist/index.js');
+    window.__test = { store: app.store, attn: await init() };
+  });
+}
+
+/** The page's current state and tensors, as plain data (seeds as text: they may be BigInts). */
 export function pageState(page) {
   return page.evaluate(() => {
-    const r = window.__app.result;
+    const { store } = window.__test;
+    const r = store.result;
     const plain = (t) => ({ shape: t.shape, data: Array.from(t.data, (v) => (Number.isFinite(v) ? v : String(v))) });
     return {
-      state: window.__app.state,
+      state: { ...store.state, seed: String(store.state.seed) },
       output: plain(r.output),
       trace: Object.fromEntries(Object.entries(r.trace).map(([k, t]) => [k, plain(t)])),
       stateDict: Object.fromEntries(Object.entries(r.stateDict).map(([k, t]) => [k, plain(t)])),
+      stones: r.stones ? Object.fromEntries(['unmasked', 'tril', 'renormalized', 'dropoutOnes'].map((k) => [k, plain(r.stones[k])])) : null,
     };
   });
 }
 
 /**
- * Runs a module independently of the page, with the page's own wasm module (window.__attn):
+ * Runs a module independently of the page, with the page's own wasm module:
  * { cls, seed, args, inputs, batched, training } -> the output's data. The page shows a traced
  * forward pass (every intermediate), so this one is traced too (`fast: true` for the plain
  * forward(x), whose fused kernels may round differently in the last bit).
  */
 export function computeDirect(page, spec) {
   return page.evaluate(({ cls, seed, args, inputs, batched, training, fast }) => {
-    const attn = window.__attn;
+    const { attn } = window.__test;
     const opts = fast ? {} : { trace: true };
     const out = (r) => Array.from((fast ? r : r.output).data);
     if (cls === 'simplified') return out(attn.simplifiedSelfAttention(inputs, opts));
@@ -123,6 +140,37 @@ export function assertQuietAndLocal(page, origin) {
   assert.deepEqual(page.problems, [], 'console errors, page errors or failed requests');
   const foreign = page.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(foreign, [], 'requests to anything but the page\'s own server');
+}
+
+/** Clicks `clickable` and returns the download it starts: { name, text }. */
+export async function downloadOf(page, clickable) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), clickable()]);
+  return { name: dl.suggestedFilename(), text: readFileSync(await dl.path(), 'utf8') };
+}
+
+/** The SVG export of a card: its text. */
+export function cardSVG(page, card) {
+  return downloadOf(page, () => page.click(`[data-card="${card}"] button[data-export="svg"]`)).then((d) => d.text);
+}
+
+/** Everything the page exports as JSON: { tensors: { name: { shape, data } }, ... }. */
+export async function exportedJSON(page) {
+  await page.locator('#export-menu summary').click();
+  const { text } = await downloadOf(page, () => page.click('#export-json'));
+  return JSON.parse(text);
+}
+
+/** Pastes text into the inputs' paste box and applies it. */
+export async function paste(page, text) {
+  if (!(await page.locator('#paste').evaluate((d) => d.open))) await page.locator('#paste summary').click();
+  await page.fill('#paste-text', text);
+  await page.click('#paste-apply');
+}
+
+/** 64 (or n) tokens of 3 values that vary smoothly, as lines of CSV with names. */
+export function tokenLines(n = 64) {
+  return Array.from({ length: n }, (_, i) =>
+    `tok${i},${(0.5 + 0.5 * Math.sin(i)).toFixed(2)},${(0.5 + 0.5 * Math.cos(1.3 * i)).toFixed(2)},${((i % 7) / 7).toFixed(2)}`).join('\n');
 }
 
 export const VARIANT_IDS = ['simplified', 'v1', 'v2', 'causal', 'wrapper', 'mha'];

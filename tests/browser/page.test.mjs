@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { contentSecurityPolicy } from '../../scripts/serve.mjs';
-import { CHAPTER, REPO, VARIANT_IDS, assertAt4, assertClose, assertQuietAndLocal, computeDirect, pageState, printedNumbers, setup } from './helpers.mjs';
+import { CHAPTER, REPO, VARIANT_IDS, assertAt4, assertClose, assertQuietAndLocal, computeDirect, pageState, printedNumbers, ready, setup } from './helpers.mjs';
 
 let env;
 before(async () => {
@@ -108,7 +108,7 @@ describe('loading', () => {
     const page = await env.open('', { wait: false });
     await page.route('**/reference/chapter.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
     await page.reload();
-    await page.waitForSelector('html[data-ready="true"]');
+    await ready(page);
     await page.waitForFunction(() => /could not be loaded/.test(document.getElementById('badge').textContent));
     const { output } = await pageState(page);
     assertAt4(output.data, printedNumbers(CHAPTER.printed.ca_output), 'ca_output computed without the reference');
@@ -118,19 +118,22 @@ describe('loading', () => {
 
 describe('the six variants', () => {
   const checks = {
-    simplified: { cls: 'simplified', printed: 'all_context_vecs' },
-    v1: { cls: 'SelfAttentionV1', seed: 123, args: [3, 2], printed: 'sa_v1_output' },
-    v2: { cls: 'SelfAttentionV2', seed: 789, args: [3, 2, { qkvBias: false }], printed: 'sa_v2_output' },
-    causal: { cls: 'CausalAttention', seed: 123, args: [3, 2, 6, 0, { qkvBias: false }], batched: true, printed: 'ca_output' },
-    wrapper: { cls: 'MultiHeadAttentionWrapper', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_wrapper_output' },
-    mha: { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_output' },
+    simplified: { cls: 'simplified', printed: 'all_context_vecs', code: 'attn_weights = torch.softmax(inputs @ inputs.T, dim=-1)' },
+    v1: { cls: 'SelfAttentionV1', seed: 123, args: [3, 2], printed: 'sa_v1_output', code: 'sa_v1 = SelfAttention_v1(d_in=3, d_out=2)' },
+    v2: { cls: 'SelfAttentionV2', seed: 789, args: [3, 2, { qkvBias: false }], printed: 'sa_v2_output', code: 'sa_v2 = SelfAttention_v2(d_in=3, d_out=2, qkv_bias=False)' },
+    causal: { cls: 'CausalAttention', seed: 123, args: [3, 2, 6, 0, { qkvBias: false }], batched: true, printed: 'ca_output',
+      code: 'ca = CausalAttention(d_in=3, d_out=2, context_length=6, dropout=0.0, qkv_bias=False)' },
+    wrapper: { cls: 'MultiHeadAttentionWrapper', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_wrapper_output',
+      code: 'mha = MultiHeadAttentionWrapper(d_in=3, d_out=2, context_length=6, dropout=0.0, num_heads=2, qkv_bias=False)' },
+    mha: { cls: 'MultiHeadAttention', seed: 123, args: [3, 2, 6, 0, 2, { qkvBias: false }], batched: true, printed: 'mha_output',
+      code: 'mha = MultiHeadAttention(d_in=3, d_out=2, context_length=6, dropout=0.0, num_heads=2, qkv_bias=False)' },
   };
 
-  test('switching variant recomputes, and each matches the book at the book\'s settings', async () => {
+  test('switching variant recomputes, and each matches the book and shows its code at the book\'s settings', async () => {
     const page = await env.open();
     for (const id of VARIANT_IDS) {
       await page.locator(`#variant-tabs label[data-variant="${id}"]`).click();
-      await page.waitForFunction((v) => window.__app.state.variant === v, id);
+      await page.waitForFunction((v) => window.__test.store.state.variant === v, id);
       await page.waitForSelector('#badge.ok');
       const c = checks[id];
       const { output } = await pageState(page);
@@ -140,9 +143,11 @@ describe('the six variants', () => {
       assertClose(output.data, await computeDirect(page, { ...c, inputs: bookRows(), training: true, fast: true }), `${id}: plain forward(x)`);
       const badge = await page.locator('#badge').innerText();
       assert.match(badge, new RegExp(c.printed));
+      assert.ok((await page.locator('#construct-code').innerText()).includes(c.code), `${id}: the book's code`);
     }
-    // The structure follows the variant: per-head stages, then the merge and out_proj.
-    assert.equal(await page.locator('.stage h3', { hasText: /^Head \d/ }).count(), 2);
+    // The structure follows the variant: the heads side by side, then the merge and out_proj.
+    assert.match(await page.locator('[data-stage="heads"] h3').innerText(), /The 2 heads, side by side/);
+    assert.equal(await page.locator('[data-card="weights"]').count(), 1, 'one card per step, holding both heads');
     assert.ok(await page.locator('[data-card="concat"]').isVisible());
     assert.ok(await page.locator('[data-card="output"]').isVisible());
     assert.match(await page.locator('[data-card="output"] .shape').innerText(), /\(2, 6, 2\)/);
@@ -169,7 +174,7 @@ describe('changes', () => {
     const page = await env.open('v=v1');
     const before = await pageState(page);
     await page.fill('#p-seed', '124');
-    await page.waitForFunction(() => window.__app.state.params.seed === 124);
+    await page.waitForFunction(() => window.__test.store.state.seed === 124);
     const after = await pageState(page);
     assert.notDeepEqual(after.output.data, before.output.data);
     const direct = await computeDirect(page, { cls: 'SelfAttentionV1', seed: 124, args: [3, 2], inputs: bookRows(), training: true });
@@ -188,7 +193,7 @@ describe('changes', () => {
   test('editing a value recomputes with it', async () => {
     const page = await env.open('v=v2');
     await page.locator('#input-table input[data-i="1"][data-j="0"]').fill('0.9');
-    await page.waitForFunction(() => window.__app.state.inputs[1][0] === 0.9);
+    await page.waitForFunction(() => window.__test.store.state.x[1][0] === 0.9);
     const inputs = bookRows();
     inputs[1][0] = 0.9;
     const direct = await computeDirect(page, { cls: 'SelfAttentionV2', seed: 789, args: [3, 2, { qkvBias: false }], inputs, training: true });
@@ -197,7 +202,7 @@ describe('changes', () => {
     assert.match(await page.locator('#badge').innerText(), /the inputs/);
     // Renaming a token relabels every matrix.
     await page.locator('#input-table input.tok[data-i="0"]').fill('My');
-    await page.waitForFunction(() => window.__app.state.tokens[0] === 'My');
+    await page.waitForFunction(() => window.__test.store.state.tokens[0] === 'My');
     assert.equal(await page.locator('#token-chips .chip').first().evaluate((c) => c.firstChild.textContent), 'My');
     assertQuietAndLocal(page, env.origin);
     await page.context().close();
@@ -207,22 +212,22 @@ describe('changes', () => {
     const page = await env.open('v=causal');
     await page.fill('#new-token', 'today');
     await page.click('#add-token');
-    await page.waitForFunction(() => window.__app.state.tokens.length === 7);
+    await page.waitForFunction(() => window.__test.store.state.tokens.length === 7);
     const s = await pageState(page);
     assert.equal(s.state.tokens[6], 'today');
     assert.deepEqual(s.trace.weights.shape, [2, 7, 7]);
     assert.equal(await page.inputValue('#p-contextLength'), '7', 'context_length follows T');
     assert.equal(await page.locator('#token-chips .chip').count(), 7);
-    const direct = await computeDirect(page, { cls: 'CausalAttention', seed: 123, args: [3, 2, 7, 0, { qkvBias: false }], inputs: s.state.inputs, batched: true, training: true });
+    const direct = await computeDirect(page, { cls: 'CausalAttention', seed: 123, args: [3, 2, 7, 0, { qkvBias: false }], inputs: s.state.x, batched: true, training: true });
     assert.deepEqual(s.output.data, direct);
     await page.locator('#input-table button[data-remove="6"]').click();
-    await page.waitForFunction(() => window.__app.state.tokens.length === 6);
+    await page.waitForFunction(() => window.__test.store.state.tokens.length === 6);
     await page.waitForSelector('#badge.ok');
     // A dimension more, a dimension less.
     await page.click('#add-dim');
-    await page.waitForFunction(() => window.__app.state.inputs[0].length === 4);
+    await page.waitForFunction(() => window.__test.store.state.x[0].length === 4);
     await page.click('#remove-dim');
-    await page.waitForFunction(() => window.__app.state.inputs[0].length === 3);
+    await page.waitForFunction(() => window.__test.store.state.x[0].length === 3);
     await page.waitForSelector('#badge.ok');
     assertQuietAndLocal(page, env.origin);
     await page.context().close();
@@ -233,21 +238,21 @@ describe('changes', () => {
     await page.locator('#paste summary').click();
     await page.fill('#paste-text', 'token,a,b\nthe,1,0\ncat,0,1\nsat,0.5,0.5\n');
     await page.click('#paste-apply');
-    await page.waitForFunction(() => window.__app.state.tokens.join(' ') === 'the cat sat');
-    assert.deepEqual((await pageState(page)).state.inputs, [[1, 0], [0, 1], [0.5, 0.5]]);
+    await page.waitForFunction(() => window.__test.store.state.tokens.join(' ') === 'the cat sat');
+    assert.deepEqual((await pageState(page)).state.x, [[1, 0], [0, 1], [0.5, 0.5]]);
     await page.fill('#paste-text', 'x\t0.1\t0.2\ny\t0.3\t0.4');
     await page.click('#paste-apply');
-    await page.waitForFunction(() => window.__app.state.tokens.join(' ') === 'x y');
+    await page.waitForFunction(() => window.__test.store.state.tokens.join(' ') === 'x y');
     await page.fill('#paste-text', '[[0.43, 0.15, 0.89], [0.55, 0.87, 0.66]]');
     await page.click('#paste-apply');
-    await page.waitForFunction(() => window.__app.state.inputs.length === 2 && window.__app.state.inputs[0].length === 3);
+    await page.waitForFunction(() => window.__test.store.state.x.length === 2 && window.__test.store.state.x[0].length === 3);
     await page.fill('#paste-text', JSON.stringify({ tokens: CHAPTER.tokens, inputs: bookRows() }));
     await page.click('#paste-apply');
     await page.waitForSelector('#badge.ok');
     // Reset brings the book's back after any change.
     await page.fill('#paste-text', '1,2\n3,4');
     await page.click('#paste-apply');
-    await page.waitForFunction(() => window.__app.state.inputs.length === 2);
+    await page.waitForFunction(() => window.__test.store.state.x.length === 2);
     await page.click('#reset-inputs');
     await page.waitForSelector('#badge.ok');
     assertQuietAndLocal(page, env.origin);
@@ -257,26 +262,27 @@ describe('changes', () => {
   test('clicking a token follows its row in every matrix; the keyboard does the same', async () => {
     const page = await env.open('v=mha');
     await page.locator('#token-chips .chip', { hasText: 'journey' }).click();
-    await page.waitForFunction(() => window.__app.state.lockedRow === 1);
+    await page.waitForFunction(() => window.__test.store.state.row === 1);
     assert.equal(await page.locator('#token-chips .chip[aria-pressed="true"]').count(), 1);
-    const readouts = await page.locator('.card .readout').evaluateAll((rs) => rs.filter((r) => r.textContent).length);
-    assert.ok(readouts >= 20, `every matrix lists the followed row (${readouts})`);
+    const readouts = await page.locator('.stage:not([data-stage="params"]) .card .readout').evaluateAll((rs) => rs.map((r) => r.textContent));
+    assert.ok(readouts.length >= 12 && readouts.every((t) => t.includes('journey')), `every matrix lists the followed row: ${JSON.stringify(readouts)}`);
+    assert.match(await page.locator('[data-card="weights"] .readout').innerText(), /head 0:.*\n.*head 1:/s, 'for each head');
     await page.waitForFunction(() => location.hash.includes('row=1'));
     // Keyboard: focus a matrix, move down one row, press Enter.
-    const canvas = page.locator('[data-card="weights-h0"] canvas');
+    const canvas = page.locator('[data-card="weights"] canvas');
     await canvas.focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => window.__app.state.lockedRow === 2);
+    await page.waitForFunction(() => window.__test.store.state.row === 2);
     assert.ok(await page.locator('#tooltip').isVisible(), 'the keyboard cursor shows the cell');
     await page.keyboard.press('Escape');
-    await page.waitForFunction(() => window.__app.state.lockedRow === null);
+    await page.waitForFunction(() => window.__test.store.state.row === null);
     // A click on a cell follows that cell's row.
     const box = await canvas.boundingBox();
     await page.mouse.move(box.x + box.width - 10, box.y + box.height - 10);
     assert.match(await page.locator('#tooltip').innerText(), /query “step”/);
     await page.mouse.click(box.x + box.width - 10, box.y + box.height - 10);
-    await page.waitForFunction(() => window.__app.state.lockedRow === 5);
+    await page.waitForFunction(() => window.__test.store.state.row === 5);
     assertQuietAndLocal(page, env.origin);
     await page.context().close();
   });
@@ -317,7 +323,8 @@ describe('mistakes keep the last good view', () => {
     await page.locator('#paste summary').click();
     for (const [text, pattern] of [
       ['1,2,3\n4,5', /Row 2 has 2 values, row 1 has 3/],
-      ['[[0.1, 0.2], [0.3,', /Not valid JSON/],
+      ['[[0.1, 0.2], [0.3,', /never closed/],
+      ['{"tokens": ["a"]', /Not valid JSON/],
       ['a,b,c\nd,e,f', /“b” is not a number|No tokens|not a number/],
       ['[[1, "x"]]', /not a number/],
       ['', /Nothing to read/],
@@ -331,7 +338,7 @@ describe('mistakes keep the last good view', () => {
     }
     // A value that is not a number, typed in the table.
     await page.locator('#input-table input[data-i="2"][data-j="1"]').fill('abc');
-    await expectKept(page, before, 'input', /starts, x\[1\]: “abc” is not a number/);
+    await expectKept(page, before, 'x', /starts, x\[1\]: “abc” is not a number/);
     assert.equal(await page.locator('#input-table input[data-i="2"][data-j="1"]').getAttribute('aria-invalid'), 'true');
     await page.locator('#input-table input[data-i="2"][data-j="1"]').fill('0.85');
     await page.waitForFunction(() => document.getElementById('status').textContent === '');
@@ -360,12 +367,29 @@ describe('mistakes keep the last good view', () => {
     await expectKept(page, before, 'seed', /seed .* must be in \[-2\^63, 2\^64\)/);
     await page.fill('#p-seed', '123');
     // context_length below the number of tokens: the library's own words.
-    await page.uncheck('#p-ctx-auto');
+    await page.uncheck('#p-contextLength-auto');
     await page.fill('#p-contextLength', '4');
     await expectKept(page, before, 'contextLength', /more than contextLength \(4\)/);
-    await page.check('#p-ctx-auto');
+    await page.check('#p-contextLength-auto');
     await page.waitForSelector('#badge.ok');
     assert.deepEqual((await pageState(page)).output.data, before.output.data);
+    assertQuietAndLocal(page, env.origin);
+    await page.context().close();
+  });
+
+  test('text that does not parse stays at its field, and another variant still computes', async () => {
+    const page = await env.open('v=causal');
+    await page.fill('#p-seed', 'abc');
+    await page.waitForFunction(() => document.getElementById('msg-seed').textContent !== '');
+    assert.match(await page.locator('#msg-seed').innerText(), /seed: “abc” is not an integer/);
+    await page.locator('#variant-tabs label[data-variant="simplified"]').click();
+    await page.waitForFunction(() => window.__test.store.state.variant === 'simplified');
+    assert.equal(await page.locator('#status').innerText(), '');
+    await page.locator('#variant-tabs label[data-variant="causal"]').click();
+    await page.waitForFunction(() => window.__test.store.state.variant === 'causal');
+    assert.equal(await page.inputValue('#p-seed'), '123', 'the last value that parsed');
+    assert.equal(await page.locator('#msg-seed').innerText(), '');
+    await page.waitForSelector('#badge.ok');
     assertQuietAndLocal(page, env.origin);
     await page.context().close();
   });
@@ -395,7 +419,7 @@ describe('keyboard and themes', () => {
       // Radio buttons show focus on their tab (the label), through :focus-within.
       if (!info.outline && !info.within) invisible.push(info.label);
     }
-    for (const id of ['theme-toggle', 'copy-link', 'p-seed', 'p-dOut', 'p-ctx-auto', 'p-dropout', 'p-training', 'book-settings', 'new-token', 'add-token', 'follow', 'palette']) {
+    for (const id of ['theme-toggle', 'copy-link', 'p-seed', 'p-dOut', 'p-contextLength-auto', 'p-dropout', 'p-training', 'book-settings', 'new-token', 'add-token', 'follow', 'palette']) {
       assert.ok(seen.has(id), `${id} is reachable by keyboard`);
     }
     assert.ok([...seen].some((l) => /Attention weights/.test(l)), 'the heatmaps are reachable by keyboard');

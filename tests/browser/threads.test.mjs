@@ -27,7 +27,7 @@ after(async () => {
 
 test('the page is cross-origin isolated and runs the threaded build, quietly, from its own origin', async () => {
   const info = await page.evaluate(() => ({
-    isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, threads: window.__attn.threads, simd: window.__attn.simd,
+    isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, threads: window.__test.attn.threads, simd: window.__test.attn.simd,
   }));
   assert.equal(info.isolated, true);
   assert.equal(info.simd, true);
@@ -41,7 +41,7 @@ test('the page is cross-origin isolated and runs the threaded build, quietly, fr
 
 test('threaded and single-thread builds give the same bits (GPT-2-sized MultiHeadAttention and every class)', async () => {
   const r = await page.evaluate(async () => {
-    const mt = window.__attn;
+    const mt = window.__test.attn;
     const { init } = await import('/dist/index.js?single-thread'); // a second copy of the package: its own instance
     const st = await init();
     const run = (attn) => {

@@ -15,9 +15,9 @@
 //   - causal weights / dropped weights not zero above the diagonal, masked scores not -inf there
 //   - state dict keys, shapes or the load/get round trip not as PyTorch's; a refused call
 //     changing the module
-//   - the same forward traced and untraced differing: bit for bit while dropout draws (both on
-//     the reference path), within 1e-4 on well-conditioned data otherwise (the untraced call
-//     takes the fast path of fast_path.hpp)
+//   - the same forward traced and untraced differing: bit for bit while dropout draws (both
+//     materialise the attention matrices), within 1e-4 on well-conditioned data otherwise (the
+//     untraced call takes the fused kernel, attention/scaled_dot_product.cpp)
 //
 // The memory limit is lowered to kLimitBytes, so "huge" starts early and stays quick; a legal
 // call whose arithmetic would exceed kBudgetMacs is skipped (its refusal cases are still run).
@@ -37,11 +37,12 @@
 #include <string>
 #include <vector>
 
+#include "api/class_table.hpp"
 #include "attention/causal_attention.hpp"
 #include "attention/chapter_steps.hpp"
 #include "attention/multi_head_attention.hpp"
 #include "attention/self_attention.hpp"
-#include "attention/validate.hpp"
+#include "core/validate.hpp"
 #include "core/errors.hpp"
 #include "core/generator.hpp"
 #include "core/tensor.hpp"
@@ -270,9 +271,10 @@ void check_upper(const tensor& m, const std::string& what, Pred is_ok) {
 
 // ---- modules ----------------------------------------------------------------------------------
 
+// The classes are built through the class table (src/api/class_table.cpp); the harness's
+// predictions below know each class, in the table's order (checked when the fuzzer starts).
 enum cls_id { k_dropout, k_v1, k_v2, k_causal, k_wrapper, k_mha, k_classes };
-const char* const cls_names[] = {"Dropout", "SelfAttentionV1", "SelfAttentionV2", "CausalAttention",
-                                 "MultiHeadAttentionWrapper", "MultiHeadAttention"};
+const char* cls_name(int cls) { return attn::api::class_table().at(static_cast<std::size_t>(cls)).name; }
 
 struct spec {
     int cls = k_v1;
@@ -285,7 +287,7 @@ bool size_ok(std::int64_t v) { return v >= 1 && v <= kMaxSize; }
 
 struct slot {
     spec s;
-    std::unique_ptr<attn::module> m;
+    std::unique_ptr<attn::nn::tensor_module> m;
     attn::generator gen;  // the module's parameters and dropout draw from it
 };
 
@@ -328,7 +330,7 @@ std::vector<std::string> mask_keys(const spec& s) {
 
 std::string describe(const spec& s) {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%s(dIn=%lld, dOut=%lld, ctx=%lld, p=%.17g, heads=%lld, bias=%d)", cls_names[s.cls],
+    std::snprintf(buf, sizeof buf, "%s(dIn=%lld, dOut=%lld, ctx=%lld, p=%.17g, heads=%lld, bias=%d)", cls_name(s.cls),
                   (long long)s.d_in, (long long)s.d_out, (long long)s.ctx, s.p, (long long)s.heads, s.bias);
     return buf;
 }
@@ -381,23 +383,18 @@ void construct(FuzzedDataProvider& p, slot& sl) {
     sl.m.reset();
     sl.s = s;
     attn::generator& g = sl.gen;
-    std::unique_ptr<attn::module> m;
-    attempt(expected, cls_names[s.cls], "new " + describe(s) + " expected to " + name(expected), [&] {
-        switch (s.cls) {
-            case k_dropout: m = std::make_unique<attn::dropout_module>(s.p, g); break;
-            case k_v1: m = std::make_unique<attn::self_attention_v1>(s.d_in, s.d_out, g); break;
-            case k_v2: m = std::make_unique<attn::self_attention_v2>(s.d_in, s.d_out, s.bias, g); break;
-            case k_causal: m = std::make_unique<attn::causal_attention>(s.d_in, s.d_out, s.ctx, s.p, s.bias, g); break;
-            case k_wrapper:
-                m = std::make_unique<attn::multi_head_attention_wrapper>(s.d_in, s.d_out, s.ctx, s.p, s.heads, s.bias, g);
-                break;
-            case k_mha:
-                m = std::make_unique<attn::multi_head_attention>(s.d_in, s.d_out, s.ctx, s.p, s.heads, s.bias, g);
-                break;
-        }
+    std::unique_ptr<attn::nn::tensor_module> m;
+    attempt(expected, cls_name(s.cls), "new " + describe(s) + " expected to " + name(expected), [&] {
+        // The table's arguments by their JS names, as the binding passes them.
+        attn::api::arg_values v;
+        v.numbers = {{"p", s.p}, {"dropout", s.p}, {"dIn", double(s.d_in)}, {"dOut", double(s.d_out)},
+                     {"contextLength", double(s.ctx)}, {"numHeads", double(s.heads)}};
+        v.flags = {{"qkvBias", s.bias}};
+        auto made = attn::api::class_table()[static_cast<std::size_t>(s.cls)].make(v, g);
+        m.reset(dynamic_cast<attn::nn::tensor_module*>(made.release()));
     });
     if (!m) return;
-    EXPECT(std::string(m->class_name()) == cls_names[s.cls], describe(s));
+    EXPECT(std::string(m->class_name()) == cls_name(s.cls), describe(s));
     EXPECT(m->training(), describe(s) + ": a new module starts in training mode");
     const auto sd = m->get_state_dict();
     const auto want = expected_state(s);
@@ -456,7 +453,7 @@ void op_forward(FuzzedDataProvider& p, slot& sl, attn::generator& values) {
     const tensor x = make_values(p, *shape, values);
     const bool trace = p.ConsumeBool();
     const std::uint64_t seed = p.ConsumeIntegral<std::uint64_t>();
-    const std::string who = cls_names[s.cls];
+    const std::string who = cls_name(s.cls);
     const std::string call = describe(s) + (sl.m->training() ? " train" : " eval") + (trace ? " traced" : "") +
                              " forward x " + attn::shape_str(*shape);
 
@@ -479,10 +476,12 @@ void op_forward(FuzzedDataProvider& p, slot& sl, attn::generator& values) {
             const double h = s.cls == k_wrapper || s.cls == k_mha ? static_cast<double>(s.heads) : 1.0;
             const double d_in = static_cast<double>(s.d_in), d_out = static_cast<double>(s.d_out);
             const double d_total = s.cls == k_wrapper ? h * d_out : d_out;  // width of q, k, v over all heads
-            // The (T, T) matrices exist on the reference path only (trace, or dropout drawing);
-            // the fast path (fast_path.hpp) streams them through the fused kernel.
+            // The (T, T) matrices exist only where attention materialises them (trace, or dropout
+            // drawing); otherwise the fused kernel streams them.
             const bool reference_path = trace || (batched_cls && sl.m->training() && s.p > 0.0);
-            const double matrices = reference_path ? b * h * t * t : 0.0;
+            // A trace keeps every (B, H, T, T) matrix; dropout alone materialises one (T, T)
+            // slice at a time.
+            const double matrices = trace ? b * h * t * t : reference_path ? t * t : 0.0;
             const double rows = b * t * d_total;
             biggest = std::max(matrices, rows);
             // Generous: what the checks may count (MultiHeadAttention and the wrapper check the
@@ -495,8 +494,8 @@ void op_forward(FuzzedDataProvider& p, slot& sl, attn::generator& values) {
         }
     }
     if (expected != outcome::fail && macs > kBudgetMacs) return;  // legal but slow: skip
-    // The fast path's fused kernel needs 384 · headDim + 512 floats of scratch; fast_path.cpp
-    // refuses it (RangeError) beyond the limit, counting 400 · headDim + 512.
+    // The fused kernel needs 384 · headDim + 512 floats of scratch; the forward's plan refuses
+    // it (RangeError) beyond the limit, counting 400 · headDim + 512.
     if (expected == outcome::succeed && s.cls != k_dropout) {
         const double head_dim = s.cls == k_mha ? static_cast<double>(s.d_out / s.heads) : static_cast<double>(s.d_out);
         const bool fast = !trace && !(s.cls >= k_causal && sl.m->training() && s.p > 0.0);
@@ -518,7 +517,7 @@ void op_forward(FuzzedDataProvider& p, slot& sl, attn::generator& values) {
 
     // The same call with the trace flag flipped. With dropout active both take the reference
     // path and must agree bit for bit (the same draws); otherwise the untraced call takes the
-    // fast path (fast_path.hpp: packed SGEMM, fused online softmax), which may round
+    // fused kernel (attention/scaled_dot_product.cpp: online softmax), which may round
     // differently: it must agree within a tolerance where the arithmetic is well conditioned
     // (input and parameters within [-1, 1], scaled scores within ±30).
     if (p.ConsumeBool()) {
@@ -613,7 +612,7 @@ void op_forward(FuzzedDataProvider& p, slot& sl, attn::generator& values) {
 void op_state(FuzzedDataProvider& p, slot& sl, attn::generator& values) {
     if (!sl.m) return;
     const spec& s = sl.s;
-    const std::string who = cls_names[s.cls];
+    const std::string who = cls_name(s.cls);
     const auto original = sl.m->get_state_dict();
     attempt(outcome::succeed, who, describe(s) + " loadStateDict(stateDict())", [&] { sl.m->load_state_dict(original); });
     const auto again = sl.m->get_state_dict();
@@ -833,7 +832,7 @@ void op_validate(FuzzedDataProvider& p) {
         std::size_t got = 0;
         char buf[64];
         std::snprintf(buf, sizeof buf, "size_number(%.17g)", v);
-        if (attempt(ok ? outcome::succeed : outcome::fail, "Fuzz", buf, [&] { got = attn::validate::size_number("Fuzz", "dIn", v); }))
+        if (attempt(ok ? outcome::succeed : outcome::fail, "Fuzz", buf, [&] { got = attn::validate::size("Fuzz", "dIn", v); }))
             EXPECT(static_cast<double>(got) == v, buf);
     }
     {
@@ -875,6 +874,10 @@ void op_generator(FuzzedDataProvider& p) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     attn::set_memory_limit(kLimitBytes);
+    const char* order[] = {"Dropout", "SelfAttentionV1", "SelfAttentionV2", "CausalAttention",
+                           "MultiHeadAttentionWrapper", "MultiHeadAttention"};
+    EXPECT(attn::api::class_table().size() == k_classes, "the class table has classes the harness does not predict");
+    for (int c = 0; c < k_classes; ++c) EXPECT(std::string(cls_name(c)) == order[c], "the class table's order changed");
     return 0;
 }
 

@@ -30,13 +30,6 @@ function expectTensor(name, actual, { exact = false } = {}) {
 const inputs = () => nested(chapter.tensors.inputs);
 const batch = () => nested(chapter.tensors.batch);
 
-test('chapter.json is the fixture this suite expects', () => {
-  assert.equal(chapter.version, 1);
-  assert.deepEqual(chapter.tokens, ['Your', 'journey', 'starts', 'with', 'one', 'step']);
-  assert.equal(Object.keys(chapter.tensors).length, 36);
-  assert.deepEqual(Object.keys(chapter.printed).sort(), Object.keys(chapter.tensors).sort());
-});
-
 test('3.3: inputs, batch and the simplified self-attention (section 3.3.1, 3.3.2)', () => {
   expectTensor('inputs', attn.tensor(inputs()), { exact: true });
   expectTensor('batch', attn.tensor(batch()), { exact: true });
@@ -139,10 +132,14 @@ test('3.5.2: Dropout(0.5) under seed 123: the mask on ones and on the causal wei
     if (ones[i] === 0) assert.equal(v, 0, `dropout_weights[${i}] must be dropped`);
     else assert.equal(v, Math.fround(weights.data[i] * 2), `dropout_weights[${i}] must be 2·w`);
   });
-  assert.equal(want.length, 36);
+  // The traced forward draws the same mask and returns it: 1 where the book's ones stayed (as 2).
+  attn.manualSeed(123);
+  const { trace } = dropout.forward(attn.ones([6, 6]), { trace: true });
+  assert.deepEqual(Array.from(trace.dropoutMask.data), Array.from(ones, (v) => v / 2), 'trace.dropoutMask');
   // eval(): the identity, no draws.
   dropout.eval();
   assertExact(dropout.forward(weights), { shape: [6, 6], data: Array.from(weights.data) }, 'Dropout in eval mode');
+  assert.ok(dropout.forward(weights, { trace: true }).trace.dropoutMask.data.every((v) => v === 1), 'eval: a mask of ones');
   dropout.free();
 });
 
@@ -163,7 +160,6 @@ for (const [cls, key, make] of MODULES) {
     const { output, trace } = m.forward(batch(), { trace: true });
     expectTensor(`${key}_output`, output);
     const wantTrace = chapter[`${key}_trace`];
-    assert.equal(Object.keys(wantTrace).length, 8);
     for (const [k, v] of Object.entries(wantTrace)) {
       assert.ok(k in trace, `${cls} trace has no '${k}'`);
       assertClose(trace[k], v, SMALL, `${cls} trace.${k}`);
@@ -193,14 +189,11 @@ test('toString() prints exactly what PyTorch prints for every chapter tensor', (
 
 test('toString() of the fixture values themselves (made with attn.tensor) matches PyTorch', () => {
   // Independent of our arithmetic: the exact PyTorch values must print as PyTorch prints them.
-  let n = 0;
   for (const [name, want] of Object.entries(chapter.printed)) {
     const d = decode(chapter.tensors[name]);
     const t = d.shape.length === 0 ? attn.tensor(d.data[0]) : attn.tensor(Float32Array.from(d.data), d.shape);
     assert.equal(t.toString(), want, `toString() of fixture ${name}`);
-    n++;
   }
-  assert.equal(n, 36);
 });
 
 after(() => {

@@ -619,20 +619,22 @@ describe('shapes beyond the memory cap: a RangeError before the heap grows', () 
     instanceStillCorrect('projections beyond the cap');
   });
 
-  // Were the estimate to miss the projections, the heap would grow (for good: wasm memory never
-  // shrinks) before bad_alloc: each case runs in its own child process.
-  const PROJECTION_CASES = [
-    ['SelfAttentionV1', [1, 65536], [3000, 1], false],
-    ['SelfAttentionV2', [1, 65536], [3000, 1], false],
-    ['CausalAttention', [1, 65536, 8, 0.0], [4096, 1, 1], false],
-    ['CausalAttention', [1, 65536, 8, 0.0], [4096, 1, 1], true],
-    ['CausalAttention', [1, 65536, 8, 0.5], [4096, 1, 1], false], // training with dropout: the reference path
-    ['MultiHeadAttentionWrapper', [1, 65536, 8, 0.0, 1], [4096, 1, 1], false],
-    ['MultiHeadAttentionWrapper', [1, 65536, 8, 0.0, 1], [4096, 1, 1], true],
-    ['MultiHeadAttention', [1, 8192, 8, 0.0, 1], [32768, 1, 1], false],
-    ['MultiHeadAttention', [1, 8192, 8, 0.0, 1], [32768, 1, 1], true],
+  // Were the plan to miss a part, the heap would grow (for good: wasm memory never shrinks)
+  // before bad_alloc: each case runs in its own child process. Untraced, the classes hold one
+  // sequence's q | k | v at a time, so what exceeds the cap is the (B·T, dOut) output; traced, the
+  // (B, H, T, headDim) projections the trace keeps; in training with dropout, the same output.
+  const PROJECTION_CASES = [ // every case needs more than the 4 GiB heap can hold
+    ['SelfAttentionV1', [1, 65536], [6000, 1], false],
+    ['SelfAttentionV2', [1, 65536], [6000, 1], false],
+    ['CausalAttention', [1, 65536, 8, 0.0], [16384, 1, 1], false],
+    ['CausalAttention', [1, 65536, 8, 0.0], [8192, 1, 1], true],
+    ['CausalAttention', [1, 65536, 8, 0.5], [16384, 1, 1], false], // training with dropout: the materialised path
+    ['MultiHeadAttentionWrapper', [1, 65536, 8, 0.0, 1], [16384, 1, 1], false],
+    ['MultiHeadAttentionWrapper', [1, 65536, 8, 0.0, 1], [8192, 1, 1], true],
+    ['MultiHeadAttention', [1, 8192, 8, 0.0, 1], [131072, 1, 1], false],
+    ['MultiHeadAttention', [1, 8192, 8, 0.0, 1], [65536, 1, 1], true],
   ];
-  test('(B·T, dOut) projections within the (T, T) estimate but beyond the cap, traced and dropout paths too (child processes)', () => {
+  test('outputs and projections beyond the cap are refused before the heap grows, traced and dropout paths too (child processes)', () => {
     const { entry } = packedProject();
     const grew = [];
     for (const [cls, args, shape, trace] of PROJECTION_CASES) {
@@ -679,8 +681,8 @@ test('messages name the class and print numbers as JavaScript prints them (10, n
     expect(() => m.forward(attn.zeros([1 << 20, 1])), `${cls}:`, `${cls} projections beyond the cap`);
     m.free();
   }
-  const v1 = new attn.SelfAttentionV1(1, 65536); // (3000, 65536) q, k, v and context: 3000 MiB
-  expect(() => v1.forward(attn.zeros([3000, 1])), 'would need 3000 MiB', 'a MiB amount printed as JavaScript prints 3000');
+  const v1 = new attn.SelfAttentionV1(1, 65536); // (6000, 3 · 65536) q | k | v: 4500 MiB
+  expect(() => v1.forward(attn.zeros([6000, 1])), 'would need 4500 MiB', 'a MiB amount printed as JavaScript prints 4500');
   v1.free();
   assert.deepEqual(wrong, []);
 });

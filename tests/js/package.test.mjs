@@ -22,7 +22,7 @@ test('npm pack: a tarball under 1 MB with exactly the package files, LICENSE, pa
   assert.deepEqual([...pkg.files].sort(), PACKAGE_FILES.filter((f) => f !== 'README.md' && f !== 'package.json'));
 });
 
-test('package.json: ES module, a Node entry and a browser/bundler entry with types, no runtime dependencies, Node >= 20', () => {
+test('package.json: ES module, a Node entry and a browser/bundler entry with types, one runtime dependency (js-tiktoken, an exact version), Node >= 20', () => {
   assert.equal(pkg.name, 'attention-wasm');
   assert.equal(pkg.type, 'module');
   assert.deepEqual(Object.keys(pkg.exports['.']), ['types', 'node', 'default'], 'condition order: types, then node, then everyone else');
@@ -30,7 +30,9 @@ test('package.json: ES module, a Node entry and a browser/bundler entry with typ
   assert.equal(pkg.exports['.'].node, './dist/index.node.js');
   assert.equal(pkg.exports['.'].default, './dist/index.js');
   assert.equal(pkg.types, './dist/index.d.ts');
-  assert.equal(pkg.dependencies, undefined, 'no runtime dependencies');
+  // The tokenizer's (loaded on first use); pinned exactly, so the ids are those the tests checked.
+  assert.deepEqual(Object.keys(pkg.dependencies), ['js-tiktoken']);
+  assert.match(pkg.dependencies['js-tiktoken'], /^\d+\.\d+\.\d+$/);
   assert.match(pkg.engines.node, />=\s*20/);
   const installed = JSON.parse(readFileSync(join(packedProject().pkgDir, 'package.json'), 'utf8'));
   assert.equal(installed.version, pkg.version);

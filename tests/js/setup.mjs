@@ -1,8 +1,8 @@
 // Shared helper of the JS suite (not a test file): packs the repository with `npm pack`, checks the
-// tarball, installs it offline into a temporary consumer project and loads `attention-wasm` FROM
-// THERE, so every test drives exactly what a user would install. The install is cached in
-// os.tmpdir() by the tarball's hash, so the files of one run (and reruns on the same build)
-// share it. Also: fixture reading and tensor comparison with API.md's tolerances.
+// tarball, installs it with its dependencies offline into a temporary consumer project and loads
+// `attention-wasm` FROM THERE, so every test drives exactly what a user would install. The
+// install is cached in os.tmpdir() by the hash of the tarball and of the locked dependencies, so
+// the files of one run (and reruns on the same build) share it. Also: fixture reading and tensor comparison with API.md's tolerances.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +27,7 @@ export const PACKAGE_FILES = [
   'dist/attention_wasm_mt.mjs',
   'dist/attention_wasm_mt.wasm',
   'dist/attention_wasm_mt.worker.js',
+  'dist/base64-js.js',
   'dist/browser.js',
   'dist/errors.js',
   'dist/index.d.ts',
@@ -40,6 +41,7 @@ export const PACKAGE_FILES = [
   'dist/node/package.json',
   'dist/print.js',
   'dist/tensor.js',
+  'dist/tokenizer.js',
   'package.json',
 ];
 export const MAX_TARBALL_BYTES = 1024 * 1024;
@@ -67,7 +69,8 @@ export function packedProject() {
     info = JSON.parse(npm(['pack', '--json', '--pack-destination', packDir], REPO))[0];
     const tarballTmp = join(packDir, info.filename);
     const bytes = readFileSync(tarballTmp);
-    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 24);
+    const runtime = runtimeLockEntries();
+    const hash = createHash('sha256').update(bytes).update(JSON.stringify(runtime)).digest('hex').slice(0, 24);
     const files = info.files.map((f) => f.path).sort();
     // Every test file relies on these; README.md is checked by package.test.mjs / readme.test.mjs.
     assert.ok(bytes.length < MAX_TARBALL_BYTES, `npm pack: the tarball is ${bytes.length} bytes, not < 1 MB`);
@@ -82,10 +85,8 @@ export function packedProject() {
     if (!existsSync(join(project, '.ready'))) {
       copyFileSync(tarballTmp, tarball);
       const staging = mkdtempSync(join(cacheRoot, `${hash}.staging-`));
-      writeFileSync(join(staging, 'package.json'), JSON.stringify({
-        name: 'attention-wasm-consumer', private: true, version: '0.0.0', type: 'module',
-      }, null, 2));
-      npm(['install', tarball, '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], staging);
+      writeConsumer(staging, tarball, bytes, runtime);
+      npm(['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], staging);
       writeFileSync(join(staging, '.ready'), hash);
       try {
         renameSync(staging, project);
@@ -102,6 +103,35 @@ export function packedProject() {
   } finally {
     rmSync(packDir, { recursive: true, force: true });
   }
+}
+
+// The entries of the repository's package-lock.json for the package's runtime dependencies
+// (js-tiktoken, base64-js): what a user's install resolves the package.json pins to.
+function runtimeLockEntries() {
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8'));
+  return Object.fromEntries(Object.entries(lock.packages).filter(([path, entry]) => path.startsWith('node_modules/') && !entry.dev));
+}
+
+// The consumer project: package.json depends on the tarball, and package-lock.json pins the
+// tarball and the runtime dependencies to the repository's lock. `npm ci --offline` then installs
+// them from the npm cache that `npm ci` at the root filled. (`npm install <tarball> --offline`
+// would need the registry's metadata of each dependency, which `npm ci` does not fetch: it fails
+// on a fresh machine.)
+function writeConsumer(dir, tarball, bytes, runtime) {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const name = 'attention-wasm-consumer';
+  const dependencies = { 'attention-wasm': `file:${tarball}` };
+  const packages = {
+    '': { name, version: '0.0.0', dependencies },
+    'node_modules/attention-wasm': {
+      version: pkg.version, resolved: `file:${tarball}`,
+      integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+      ...(pkg.dependencies ? { dependencies: pkg.dependencies } : {}),
+    },
+    ...runtime,
+  };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, version: '0.0.0', type: 'module', dependencies }, null, 2));
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name, version: '0.0.0', lockfileVersion: 3, requires: true, packages }, null, 2));
 }
 
 // Installs of other builds, untouched for a day, are removed (each build has its own hash).

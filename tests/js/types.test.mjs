@@ -5,8 +5,9 @@
 // node_modules/attention-wasm there, as for a user. Also: what the types promise holds at runtime.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { REPO, loadAttn, packedProject, runNode } from './setup.mjs';
 
@@ -72,16 +73,46 @@ test('what the types promise holds at runtime: trace keys per class, module expo
   assert.deepEqual(keys(make(new attn.CausalAttention(3, 2, 6, 0)).forward(x3, { trace: true })), causal);
   assert.deepEqual(keys(make(new attn.MultiHeadAttentionWrapper(3, 2, 6, 0, 2)).forward(x3, { trace: true })), causal);
   assert.deepEqual(keys(make(new attn.MultiHeadAttention(3, 2, 6, 0, 2)).forward(x3, { trace: true })), [...causal, 'concat'].sort());
-  assert.deepEqual(keys(make(new attn.Dropout(0.5)).forward(x3, { trace: true })), []);
+  assert.deepEqual(keys(make(new attn.Dropout(0.5)).forward(x3, { trace: true })), ['dropoutMask']);
   assert.deepEqual(keys(attn.simplifiedSelfAttention(x2, { trace: true })), ['context', 'keys', 'queries', 'scores', 'values', 'weights']);
   const m = made.at(-2);
   assert.equal(m.eval(), m, 'eval() returns this');
   assert.equal(m.train(), m, 'train() returns this');
-  assert.equal(m.loadStateDict(m.stateDict()), m, 'loadStateDict() returns this');
+  assert.deepEqual(m.loadStateDict(m.stateDict()), { missingKeys: [], unexpectedKeys: [] }, 'loadStateDict() reports what it could not match');
   assert.equal(m.free(), undefined);
   for (const mm of made) mm.free();
 });
 
-test('cleanup', () => {
+// index.d.ts and the core's class table (attn.classes) describe the same classes: every class of
+// the table is declared as `readonly <Name>: <Name>Constructor` with a constructor taking the
+// table's arguments in order (and `options` when it has flags), and every declared constructor is
+// in the table.
+test('index.d.ts declares exactly the classes of the class table, with its constructor arguments', async () => {
+  const attn = await loadAttn();
+  const ts = createRequire(import.meta.url)(join(REPO, 'node_modules', 'typescript'));
+  const file = join(packedProject().pkgDir, 'dist', 'index.d.ts');
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const constructors = {}; // 'MultiHeadAttention' -> ['dIn', ..., 'options']
+  const members = new Map(); // members of interface Attention: name -> type text
+  ts.forEachChild(source, (node) => {
+    if (!ts.isInterfaceDeclaration(node)) return;
+    const name = node.name.text;
+    if (name === 'Attention') {
+      for (const m of node.members) if (m.name && m.type) members.set(m.name.getText(source), m.type.getText(source));
+    } else if (name.endsWith('Constructor')) {
+      const ctor = node.members.find((m) => ts.isConstructSignatureDeclaration(m));
+      constructors[name.slice(0, -'Constructor'.length)] = ctor.parameters.map((p) => p.name.getText(source));
+    }
+  });
+  const table = Object.fromEntries(attn.classes.map((c) => [c.name, [...c.args.map((a) => a.name), ...(c.options.length ? ['options'] : [])]]));
+  assert.deepEqual(constructors, table, 'the constructors of index.d.ts and the class table');
+  for (const name of Object.keys(table)) {
+    assert.equal(members.get(name), `${name}Constructor`, `Attention.${name} is declared as ${name}Constructor`);
+    assert.equal(typeof attn[name], 'function', `attn.${name} is a class`);
+    assert.equal(attn[name].name, name);
+  }
+});
+
+after(() => {
   rmSync(dir, { recursive: true, force: true });
 });

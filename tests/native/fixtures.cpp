@@ -138,12 +138,13 @@ const json& load(const std::string& name) {
     auto it = cache.find(name);
     if (it != cache.end()) return *it->second;
     const std::string path = std::string(ATTN_FIXTURES_DIR) + "/" + name;
-    const std::string regenerate = "regenerate with: /usr/bin/python3 tests/fixtures/make_fixtures.py";
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("fixture " + path + " is missing; " + regenerate);
+    if (!in) throw std::runtime_error("fixture " + path + " is missing; regenerate it with its tests/fixtures script");
     std::stringstream buf;
     buf << in.rdbuf();
     auto doc = std::make_unique<json>(parse(buf.str()));
+    const std::string regenerate =
+        "regenerate with: " + (doc->has("generated_by") ? (*doc)["generated_by"].str : std::string("its script"));
     const int got = doc->has("version") ? static_cast<int>((*doc)["version"].num) : -1;
     if (got != version)
         throw std::runtime_error("fixture " + path + " has version " + std::to_string(got) + ", the tests expect " +
@@ -165,6 +166,12 @@ attn::tensor to_tensor(const json& t) {
     return out;
 }
 
+attn::token_ids to_ids(const json& t) {
+    attn::token_ids out{to_shape(t["shape"]), {}};
+    for (const auto& v : t["data"].arr) out.data.push_back(static_cast<std::int32_t>(v.num));
+    return out;
+}
+
 std::uint64_t to_seed(const json& decimal) {
     const std::string& s = decimal.str;
     if (!s.empty() && s[0] == '-') return static_cast<std::uint64_t>(std::stoll(s));
@@ -172,33 +179,17 @@ std::uint64_t to_seed(const json& decimal) {
 }
 
 comparison compare(const attn::tensor& actual, const attn::tensor& expected, double abs_tol, double rel_tol) {
-    comparison c;
-    std::ostringstream detail;
     if (attn::to_shape(actual.shape()) != attn::to_shape(expected.shape())) {
+        comparison c;
         c.ok = false;
-        detail << "shape " << attn::shape_str(attn::to_shape(actual.shape())) << " != expected "
-               << attn::shape_str(attn::to_shape(expected.shape()));
-        c.detail = detail.str();
+        c.detail = "shape " + attn::shape_str(attn::to_shape(actual.shape())) + " != expected " +
+                   attn::shape_str(attn::to_shape(expected.shape()));
         return c;
     }
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        const double a = actual.data()[i], e = expected.data()[i];
-        bool good;
-        if (std::isnan(e)) good = std::isnan(a);
-        else if (std::isinf(e)) good = a == e;
-        else {
-            const double diff = std::fabs(a - e);
-            if (!(diff <= c.max_diff)) c.max_diff = diff;
-            good = diff <= abs_tol + rel_tol * std::fabs(e);
-        }
-        if (!good && c.ok) {
-            c.ok = false;
-            detail.precision(9);
-            detail << "element " << i << ": got " << a << ", expected " << e;
-        }
-    }
-    c.detail = c.ok ? "all " + std::to_string(expected.size()) + " elements within tolerance" : detail.str();
-    return c;
+    const int n = static_cast<int>(expected.size());
+    const float* want = expected.data();
+    return compare_block(1, n, actual.data(), n, want, n, abs_tol, rel_tol,
+                         [&](int, int j) { return std::fabs(static_cast<double>(want[j])); });
 }
 
 comparison compare_exact(const attn::tensor& actual, const attn::tensor& expected) {

@@ -40,15 +40,57 @@ json parse(const std::string& text);
 const json& load(const std::string& name);
 
 attn::tensor to_tensor(const json& t);          // {"shape": [...], "data": [...]}
+attn::token_ids to_ids(const json& t);          // the same, integer data
 std::uint64_t to_seed(const json& decimal);     // "-123" -> two's complement, "18446744073709551615"
 attn::shape_t to_shape(const json& arr);
 
-// Compares within abs + rel·|expected|; -inf/+inf must match exactly, NaN must be NaN.
+// The one tolerance check of the native suite. Element (i, j) of a (rows × cols) block passes when
+//   |got - want| <= abs_tol + rel_tol · scale(i, j)
+// (scale: |want| for tensors; a kernel test may pass the magnitude its sum was built from), or
+// both are NaN, or both are the same infinity. With a `sentinel`, the row padding of `got`
+// (columns cols .. ld_got) must still hold it: a kernel must not write past its rows.
 struct comparison {
     bool ok = true;
     double max_diff = 0;
     std::string detail;  // the first mismatch, readable
 };
+
+template <class Scale>
+comparison compare_block(int rows, int cols, const float* got, int ld_got, const float* want, int ld_want,
+                         double abs_tol, double rel_tol, Scale scale, const float* sentinel = nullptr) {
+    comparison c;
+    int bad = 0;
+    std::ostringstream msg;
+    msg.precision(9);
+    for (int i = 0; i < rows; ++i) {
+        for (int j = 0; j < cols; ++j) {
+            const double g = got[std::size_t(i) * ld_got + j], w = want[std::size_t(i) * ld_want + j];
+            bool good;
+            if (std::isnan(w) || std::isnan(g)) {
+                good = std::isnan(w) && std::isnan(g);
+            } else if (std::isinf(w) || std::isinf(g)) {
+                good = g == w;
+            } else {
+                const double diff = std::fabs(g - w);
+                if (diff > c.max_diff) c.max_diff = diff;
+                good = diff <= abs_tol + rel_tol * scale(i, j);
+            }
+            if (!good && bad++ == 0)
+                msg << "first mismatch at (" << i << ", " << j << "): got " << g << ", expected " << w << " (abs_tol "
+                    << abs_tol << ", rel_tol " << rel_tol << ", scale " << scale(i, j) << ")";
+        }
+        for (int j = cols; sentinel && j < ld_got && i + 1 < rows; ++j)
+            if (got[std::size_t(i) * ld_got + j] != *sentinel && bad++ == 0)
+                msg << "row padding overwritten at (" << i << ", " << j << ")";
+    }
+    c.ok = bad == 0;
+    if (bad) msg << "; " << bad << " bad elements";
+    else msg << "all " << rows * cols << " elements within tolerance";
+    c.detail = msg.str();
+    return c;
+}
+
+// Tensors of the same shape, within abs_tol + rel_tol·|expected|.
 comparison compare(const attn::tensor& actual, const attn::tensor& expected, double abs_tol, double rel_tol);
 // Exact equality (rand, dropout masks).
 comparison compare_exact(const attn::tensor& actual, const attn::tensor& expected);

@@ -10,7 +10,7 @@
 #include "attention/multi_head_attention.hpp"
 #include "attention/self_attention.hpp"
 #include "fixtures.hpp"
-#include "reference/ops.hpp"
+#include "nn/dropout.hpp"
 
 namespace {
 
@@ -56,9 +56,9 @@ TEST_CASE("section 3.4.1: torch.rand weights under seed 123 and the x(2) walk-th
     attn::generator gen;
     gen.manual_seed(123);
     attn::self_attention_v1 sa(3, 2, gen);
-    REQUIRE_EXACT(sa.W_query, expected("W_query"));
-    REQUIRE_EXACT(sa.W_key, expected("W_key"));
-    REQUIRE_EXACT(sa.W_value, expected("W_value"));
+    REQUIRE_EXACT(sa.W_query.get(), expected("W_query"));
+    REQUIRE_EXACT(sa.W_key.get(), expected("W_key"));
+    REQUIRE_EXACT(sa.W_value.get(), expected("W_value"));
     attn::trace tr;
     attn::tensor out = sa.forward(expected("inputs"), &tr);
     REQUIRE_CLOSE(row(*entry(tr, "queries"), 1), expected("query_2"), abs_tol, rel_tol);
@@ -93,10 +93,17 @@ TEST_CASE("section 3.5.1: the simple mask, renormalised weights and the -inf mas
     REQUIRE_CLOSE(masked_simple, expected("masked_simple"), abs_tol, rel_tol);
     REQUIRE_CLOSE(attn::mask_and_renormalize(weights), expected("masked_simple_norm"), abs_tol, rel_tol);
 
-    attn::tensor scores = attn::ref::matmul_nt(expected("sa_v2_queries"), expected("sa_v2_keys"));
-    attn::tensor masked = attn::ref::causal_mask(scores);
-    REQUIRE_CLOSE(masked, expected("masked"), abs_tol, rel_tol);
-    attn::tensor causal_weights = attn::softmax(attn::ref::scale_scores(masked, 2), -1);
+    // The book masks SelfAttention_v2's scores (seed 789): a CausalAttention with its weights
+    // and no dropout traces the same steps.
+    attn::generator gen;
+    gen.manual_seed(789);
+    attn::self_attention_v2 sa(3, 2, false, gen);
+    attn::causal_attention ca(3, 2, 6, 0.0, false, gen);
+    ca.load_state_dict(sa.get_state_dict());
+    attn::trace tr;
+    ca.forward(expected("inputs"), &tr);
+    REQUIRE_CLOSE(*entry(tr, "masked"), expected("masked"), abs_tol, rel_tol);
+    const attn::tensor causal_weights = *entry(tr, "weights");
     REQUIRE_CLOSE(causal_weights, expected("causal_attn_weights"), abs_tol, rel_tol);
     // Masking before softmax gives what masking after and renormalising gave.
     REQUIRE_CLOSE(causal_weights, expected("masked_simple_norm"), 1e-6, 1e-6);
@@ -104,7 +111,7 @@ TEST_CASE("section 3.5.1: the simple mask, renormalised weights and the -inf mas
 
 TEST_CASE("section 3.5.2: dropout masks under seed 123 are PyTorch's", "[chapter][dropout]") {
     attn::generator gen;
-    attn::dropout_module dropout(0.5, gen);
+    attn::nn::dropout dropout(0.5, gen);
     gen.manual_seed(123);
     REQUIRE_EXACT(dropout.forward(attn::make_tensor({6, 6}, 1.0f)), expected("dropout_ones"));
     gen.manual_seed(123);

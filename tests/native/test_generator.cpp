@@ -11,13 +11,20 @@
 #include <cstdint>
 #include <cstring>
 
-#include "attention/module.hpp"
 #include "core/float_math.hpp"
 #include "core/generator.hpp"
 #include "fixtures.hpp"
-#include "reference/ops.hpp"
+#include "nn/dropout.hpp"
+#include "nn/linear.hpp"
 
 namespace {
+
+// nn.Dropout(p) in training or eval mode on x, drawing from gen.
+attn::tensor dropout(const attn::tensor& x, double p, bool training, attn::generator& gen) {
+    attn::nn::dropout d(p, gen);
+    d.train(training);
+    return d.forward(x);
+}
 
 std::uint32_t bits(float x) {
     std::uint32_t u;
@@ -48,10 +55,10 @@ void for_each_op(Handle&& handle) {
             else if (kind == "rand" || kind == "rand_param") gen.rand(fixtures::to_shape(op["shape"]));
             else if (kind == "randn") gen.randn(fixtures::to_shape(op["shape"]));
             else if (kind == "linear")
-                attn::linear_layer(static_cast<std::size_t>(op["in_features"].num),
-                                   static_cast<std::size_t>(op["out_features"].num), op["bias"].b, gen);
+                attn::nn::linear(static_cast<std::size_t>(op["in_features"].num),
+                                 static_cast<std::size_t>(op["out_features"].num), op["bias"].b, gen);
             else if (kind == "dropout" || kind == "dropout_eval")
-                attn::ref::dropout(fixtures::to_tensor(op["input"]), op["p"].num, kind == "dropout", gen);
+                dropout(fixtures::to_tensor(op["input"]), op["p"].num, kind == "dropout", gen);
             else FAIL("unknown op " << kind);
         }
     }
@@ -75,14 +82,14 @@ void replay(const fixtures::json& seq) {
             if (out.size() < 16) REQUIRE(count_differing(out, fixtures::to_tensor(op["out"])) == 0);
         } else if (kind == "linear") {
             // PyTorch's scalar build (see generator::uniform_float for the AVX2 build's fma).
-            attn::linear_layer layer(static_cast<std::size_t>(op["in_features"].num),
-                                     static_cast<std::size_t>(op["out_features"].num), op["bias"].b, gen);
-            REQUIRE_EXACT(layer.weight, fixtures::to_tensor(op["weight"]));
-            if (op["bias"].b) REQUIRE_EXACT(layer.bias, fixtures::to_tensor(op["bias_value"]));
+            attn::nn::linear layer(static_cast<std::size_t>(op["in_features"].num),
+                                   static_cast<std::size_t>(op["out_features"].num), op["bias"].b, gen);
+            REQUIRE_EXACT(layer.weight.get(), fixtures::to_tensor(op["weight"]));
+            if (op["bias"].b) REQUIRE_EXACT(layer.bias.get(), fixtures::to_tensor(op["bias_value"]));
             else REQUIRE_FALSE(layer.has_bias());
         } else if (kind == "dropout" || kind == "dropout_eval") {
             const bool training = kind == "dropout";
-            auto out = attn::ref::dropout(fixtures::to_tensor(op["input"]), op["p"].num, training, gen);
+            auto out = dropout(fixtures::to_tensor(op["input"]), op["p"].num, training, gen);
             REQUIRE_EXACT(out, fixtures::to_tensor(op["out"]));
         } else {
             FAIL("unknown op " << kind);
@@ -123,7 +130,7 @@ TEST_CASE("eval-mode dropout draws nothing from the generator", "[generator][dro
     b.manual_seed(11);
     attn::tensor x = a.rand({4, 4});
     b.rand({4, 4});
-    auto same = attn::ref::dropout(x, 0.5, false, a);
+    auto same = dropout(x, 0.5, false, a);
     REQUIRE_EXACT(same, x);
     REQUIRE_EXACT(a.rand({3}), b.rand({3}));
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "kernels/attention.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/peak.hpp"
@@ -40,44 +41,28 @@ std::vector<float> random_vec(std::size_t n, std::uint32_t seed, float lo = -1.0
   return v;
 }
 
-// Compares a (rows x cols) block with strides. Element (i, j) passes when
-//   |got - want| <= max(abs_tol, rel_tol * scale(i, j))
-// or both are NaN, or both are the same infinity. Returns "" or a description of the first
-// failure. Also checks that the padding of `got` rows (cols .. ld_got) still holds kSentinel.
+// fixtures::compare_block (the suite's one tolerance check) as these tests read it: "" when every
+// element passes, else the first mismatch; row padding must still hold kSentinel.
 template <class Scale>
 std::string compare(int rows, int cols, const float* got, int ld_got, const float* want, int ld_want, float abs_tol,
                     float rel_tol, Scale scale) {
-  int bad = 0;
-  std::ostringstream msg;
-  for (int i = 0; i < rows; ++i) {
-    for (int j = 0; j < cols; ++j) {
-      const float g = got[std::size_t(i) * ld_got + j], w = want[std::size_t(i) * ld_want + j];
-      bool ok;
-      if (std::isnan(w) || std::isnan(g)) {
-        ok = std::isnan(w) && std::isnan(g);
-      } else if (std::isinf(w) || std::isinf(g)) {
-        ok = g == w;
-      } else {
-        const double tol = std::max(double(abs_tol), double(rel_tol) * scale(i, j));
-        ok = std::fabs(double(g) - double(w)) <= tol;
-      }
-      if (!ok && bad++ == 0)
-        msg << "first mismatch at (" << i << ", " << j << "): got " << g << " want " << w << " (abs_tol " << abs_tol
-            << ", rel_tol " << rel_tol << ", scale " << scale(i, j) << ")";
-    }
-    for (int j = cols; j < ld_got && i + 1 < rows; ++j) {
-      if (got[std::size_t(i) * ld_got + j] != kSentinel && bad++ == 0)
-        msg << "row padding overwritten at (" << i << ", " << j << ")";
-    }
-  }
-  if (bad) msg << "; " << bad << " bad elements";
-  return msg.str();
+  const auto c = fixtures::compare_block(rows, cols, got, ld_got, want, ld_want, abs_tol, rel_tol, scale, &kSentinel);
+  return c.ok ? "" : c.detail;
 }
 
 std::string compare_rel_to_ref(int rows, int cols, const float* got, int ld_got, const float* want, int ld_want,
                                float abs_tol, float rel_tol) {
   return compare(rows, cols, got, ld_got, want, ld_want, abs_tol, rel_tol,
                  [&](int i, int j) { return std::fabs(double(want[std::size_t(i) * ld_want + j])); });
+}
+
+// The vocabulary's exp over n floats, vector lanes then a scalar tail through a splat (as the
+// softmax kernel's tail), so both paths are swept.
+void vexp(int n, const float* x, float* y) {
+  using namespace attn::kernels::simd;
+  int j = 0;
+  for (; j + 4 <= n; j += 4) storeu(y + j, simd::exp(loadu(x + j)));
+  for (; j < n; ++j) y[j] = lane0(simd::exp(set1(x[j])));
 }
 
 // ULP distance between two finite floats of any sign (via the monotone integer mapping).
@@ -140,7 +125,7 @@ TEST_CASE("the SIMD exp is within 1 ulp of the correctly rounded exp on a dense 
   std::vector<float> xs, ys;
   auto flush = [&] {  // evaluate in chunks: the sweep is ~37 million inputs
     ys.resize(xs.size());
-    f32_vexp(int(xs.size()), xs.data(), ys.data());
+    vexp(int(xs.size()), xs.data(), ys.data());
     for (std::size_t i = 0; i < xs.size(); ++i) {
       const float want = float(std::exp(double(xs[i])));
       const std::int64_t u = ulp_distance(ys[i], want);
@@ -185,7 +170,7 @@ TEST_CASE("the SIMD exp handles infinities, NaN, overflow, underflow and zero ex
   for (float x : xs) in.insert(in.end(), {x, x, x, x});
   for (float x : xs) in.push_back(x);
   std::vector<float> out(in.size());
-  f32_vexp(int(in.size()), in.data(), out.data());
+  vexp(int(in.size()), in.data(), out.data());
   for (std::size_t i = 0; i < in.size(); ++i) {
     const float x = in[i], y = out[i];
     INFO("exp(" << x << ") = " << y);
@@ -228,7 +213,7 @@ void run_gemm_case(const GemmCase& c, std::uint32_t seed) {
   REQUIRE(pw.n == c.n);
   REQUIRE(pw.k == c.k);
   f32_gemm(c.m, x.data(), c.ldx, pw, c.bias ? b.data() : nullptr, y.data(), c.ldy);
-  f32_gemm_ref(c.m, c.n, c.k, x.data(), c.ldx, w.data(), c.bias ? b.data() : nullptr, yr.data(), c.n);
+  f32_gemm_ref(c.m, x.data(), c.ldx, pw, c.bias ? b.data() : nullptr, yr.data(), c.n);
   auto scale = [&](int i, int j) {
     double s = c.bias ? std::fabs(b[j]) : 0.0;
     for (int kk = 0; kk < c.k; ++kk) s += std::fabs(double(x[std::size_t(i) * c.ldx + kk]) * w[std::size_t(j) * c.k + kk]);
@@ -273,6 +258,53 @@ TEST_CASE("f32_gemm with a bias equals f32_gemm without it plus the bias", "[ker
     REQUIRE(compare(m, n, yb.data(), n, want.data(), n, kDotAbsTol, kDotRelTol, [&](int, int j) {
               return std::fabs(double(b[j])) + k;
             }) == "");
+  }
+}
+
+TEST_CASE("f32_gemm gives each row the same bits whatever the other rows and outputs of the call", "[kernels]") {
+  // Rows below the 4-row micro-tile (decoding one token) run a 1x8 kernel on x as it is; every
+  // output of a multi-output call is computed as alone. Both must not change any bit.
+  for (int n : {1, 7, 8, 13, 64}) {
+    for (int k : {1, 5, 64, 1100}) {
+      const int m = 9;
+      const auto x = random_vec(std::size_t(m) * k, std::uint32_t(n * 131 + k)), w = random_vec(std::size_t(n) * k, 3);
+      const auto b = random_vec(std::size_t(n), 4);
+      const PackedWeights pw = f32_gemm_pack(w.data(), n, k);
+      std::vector<float> all(std::size_t(m) * n);
+      f32_gemm(m, x.data(), k, pw, b.data(), all.data(), n);
+      for (int rows : {1, 2, 3}) {
+        std::vector<float> few(std::size_t(rows) * n);
+        f32_gemm(rows, x.data() + std::size_t(m - rows) * k, k, pw, b.data(), few.data(), n);
+        INFO("n=" << n << " k=" << k << " rows=" << rows);
+        CHECK(std::memcmp(few.data(), all.data() + std::size_t(m - rows) * n, few.size() * sizeof(float)) == 0);
+      }
+      // Two outputs in one call, side by side in y: each as in its own call.
+      const PackedWeights pw2 = f32_gemm_pack(random_vec(std::size_t(n) * k, 5).data(), n, k);
+      std::vector<float> both(std::size_t(m) * 2 * n), second(std::size_t(m) * n);
+      const GemmOutput outs[2] = {{&pw, b.data(), both.data(), 2 * n}, {&pw2, nullptr, both.data() + n, 2 * n}};
+      f32_gemm(m, x.data(), k, outs, 2);
+      f32_gemm(m, x.data(), k, pw2, nullptr, second.data(), n);
+      for (int i = 0; i < m; ++i) {
+        CHECK(std::memcmp(both.data() + std::size_t(i) * 2 * n, all.data() + std::size_t(i) * n, n * sizeof(float)) == 0);
+        CHECK(std::memcmp(both.data() + std::size_t(i) * 2 * n + n, second.data() + std::size_t(i) * n, n * sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("packed weights hold exactly N·K floats and read back as W, plain or transposed", "[kernels]") {
+  for (int n : {1, 3, 8, 9, 17}) {
+    const int k = 5;
+    const auto w = random_vec(std::size_t(n) * k, std::uint32_t(n));
+    const PackedWeights pw = f32_gemm_pack(w.data(), n, k);
+    CHECK(pw.panels.size() == std::size_t(n) * k);
+    std::vector<float> back(w.size()), wt(w.size());
+    f32_gemm_unpack(pw, back.data());
+    CHECK(back == w);
+    for (int j = 0; j < n; ++j)
+      for (int kk = 0; kk < k; ++kk) wt[std::size_t(kk) * n + j] = w[std::size_t(j) * k + kk];
+    f32_gemm_unpack(f32_gemm_pack_transposed(wt.data(), k, n), back.data());
+    CHECK(back == w);
   }
 }
 
@@ -438,20 +470,21 @@ AttnData make_attn(int tq, int tk, int d, int pad, std::uint32_t seed, float qk_
   return a;
 }
 
-std::string run_attention(const AttnData& a, bool causal, float abs_tol = kAttnAbsTol, float rel_tol = kAttnRelTol) {
+std::string run_attention(const AttnData& a, bool causal, float abs_tol = kAttnAbsTol, float rel_tol = kAttnRelTol,
+                          int past = 0) {
   const float div = std::sqrt(float(a.d));
   std::vector<float> o(std::size_t(a.tq) * a.ldo, kSentinel), orf(std::size_t(a.tq) * a.d);
   f32_attention_fused(a.tq, a.tk, a.d, a.q.data(), a.ldq, a.k.data(), a.ldk, a.v.data(), a.ldv, o.data(), a.ldo, div,
-                      causal);
+                      causal, past);
   f32_attention_ref(a.tq, a.tk, a.d, a.q.data(), a.ldq, a.k.data(), a.ldk, a.v.data(), a.ldv, orf.data(), a.d, div,
-                    causal);
+                    causal, past);
   return compare_rel_to_ref(a.tq, a.d, o.data(), a.ldo, orf.data(), a.d, abs_tol, rel_tol);
 }
 
 // One output row of attention, computed in double straight from the definition.
-std::vector<double> attention_row_double(const AttnData& a, int i, bool causal) {
+std::vector<double> attention_row_double(const AttnData& a, int i, bool causal, int past = 0) {
   const double div = std::sqrt(float(a.d));
-  const int visible = causal ? std::min(i + 1, a.tk) : a.tk;
+  const int visible = causal ? std::min(past + i + 1, a.tk) : a.tk;
   std::vector<double> s(static_cast<std::size_t>(visible));
   double m = -INFINITY;
   for (int j = 0; j < visible; ++j) {
@@ -491,6 +524,29 @@ TEST_CASE("f32_attention_fused handles Tq different from Tk, with the causal mas
   }
 }
 
+TEST_CASE("f32_attention_fused shifts the causal mask by the cached keys: query i sees keys up to past + i",
+          "[kernels]") {
+  // The KV cache's calls: Tk = past + Tq, one new token or a chunk, across tile and group edges.
+  for (auto [tq, past] : std::vector<std::pair<int, int>>{{1, 0}, {1, 16}, {1, 63}, {1, 64}, {1, 200}, {2, 7},
+                                                          {5, 35}, {9, 120}, {17, 64}, {130, 3}}) {
+    for (int d : {13, 64}) {
+      INFO("Tq=" << tq << " past=" << past << " d=" << d);
+      REQUIRE(run_attention(make_attn(tq, past + tq, d, 1, std::uint32_t(tq * 31 + past)), true, kAttnAbsTol,
+                            kAttnRelTol, past) == "");
+    }
+  }
+  // A query past the cache sees every key; each row equals the definition in double.
+  const AttnData a = make_attn(3, 50, 8, 0, 5);
+  std::vector<float> o(3 * 8);
+  f32_attention_fused(3, 50, 8, a.q.data(), a.ldq, a.k.data(), a.ldk, a.v.data(), a.ldv, o.data(), 8,
+                      std::sqrt(8.0f), true, 47);
+  for (int i = 0; i < 3; ++i) {
+    std::vector<double> want = attention_row_double(a, i, true, 47);
+    for (int dd = 0; dd < 8; ++dd) CHECK(std::fabs(o[std::size_t(i) * 8 + dd] - want[dd]) <= 1e-6);
+  }
+  CHECK(f32_attention_fused_flops(3, 50, 8, true, 47) == 4u * 8u * (48u + 49u + 50u));
+}
+
 TEST_CASE("f32_attention_fused matches the reference at T = 1000 with d = 64", "[kernels]") {
   for (bool causal : {true, false}) {
     INFO("causal=" << causal);
@@ -523,7 +579,7 @@ TEST_CASE("f32_attention_fused runs T = 16384 in O(tile) memory and matches samp
   AttnData a = make_attn(t, t, d, 0, 2024);
   std::vector<float> o(std::size_t(t) * d);
   f32_attention_fused(t, t, d, a.q.data(), a.ldq, a.k.data(), a.ldk, a.v.data(), a.ldv, o.data(), d,
-                      std::sqrt(float(d)), true);
+                      std::sqrt(float(d)), true, 0);
   for (int i : {0, 1, 31, 32, 63, 64, 4095, 9999, 16383}) {
     const auto want = attention_row_double(a, i, true);
     for (int dd = 0; dd < d; ++dd) {
@@ -537,7 +593,7 @@ TEST_CASE("f32_attention_fused runs T = 16384 in O(tile) memory and matches samp
 TEST_CASE("f32_attention_fused gives zeros for no keys and NaN rows for NaN or all -inf scores", "[kernels]") {
   {
     std::vector<float> q(3 * 4, 1.0f), o(3 * 4, kSentinel);
-    f32_attention_fused(3, 0, 4, q.data(), 4, nullptr, 4, nullptr, 4, o.data(), 4, 2.0f, false);
+    f32_attention_fused(3, 0, 4, q.data(), 4, nullptr, 4, nullptr, 4, o.data(), 4, 2.0f, false, 0);
     CHECK(o == std::vector<float>(12, 0.0f));
   }
   AttnData a = make_attn(20, 20, 5, 1, 3);
@@ -548,7 +604,7 @@ TEST_CASE("f32_attention_fused gives zeros for no keys and NaN rows for NaN or a
     REQUIRE(run_attention(a, causal) == "");
     std::vector<float> o(std::size_t(a.tq) * a.d);
     f32_attention_fused(a.tq, a.tk, a.d, a.q.data(), a.ldq, a.k.data(), a.ldk, a.v.data(), a.ldv, o.data(), a.d,
-                        std::sqrt(5.0f), causal);
+                        std::sqrt(5.0f), causal, 0);
     for (int dd = 0; dd < a.d; ++dd) CHECK(std::isnan(o[6 * a.d + dd]));
     CHECK(std::isfinite(o[5 * a.d]));
   }
@@ -560,7 +616,7 @@ TEST_CASE("f32_attention_fused gives zeros for no keys and NaN rows for NaN or a
   REQUIRE(run_attention(b, false) == "");
   std::vector<float> o(std::size_t(b.tq) * b.d);
   f32_attention_fused(b.tq, b.tk, b.d, b.q.data(), b.ldq, b.k.data(), b.ldk, b.v.data(), b.ldv, o.data(), b.d, 2.0f,
-                      false);
+                      false, 0);
   CHECK(std::isfinite(o[0]));
   // causal: rows 0..69 see only -inf keys -> NaN (as torch); rows >= 70 are finite.
   REQUIRE(run_attention(b, true) == "");
@@ -624,7 +680,7 @@ TEST_CASE("f32_attention_fused at d = 64 (its specialised path): ragged key tile
     REQUIRE(run_attention(a, causal) == "");
     std::vector<float> o(std::size_t(a.tq) * a.d);
     f32_attention_fused(a.tq, a.tk, a.d, a.q.data(), a.ldq, a.k.data(), a.ldk, a.v.data(), a.ldv, o.data(), a.d, 8.0f,
-                        causal);
+                        causal, 0);
     for (int dd = 0; dd < a.d; ++dd) {
       CHECK(std::isnan(o[6 * a.d + dd]));
       CHECK(std::isnan(o[130 * a.d + dd]));

@@ -6,6 +6,11 @@ import {
   Tensor,
   type Attention,
   type CausalTrace,
+  type Encoding,
+  type GPTConfig,
+  type GPTModel,
+  type GPTTrace,
+  type LoadResult,
   type MultiHeadAttention,
   type MultiHeadTrace,
   type SimplifiedTrace,
@@ -108,15 +113,58 @@ mha.train(false);
 // state dicts
 const sd: StateDict = mha.stateDict();
 const weight: Tensor | undefined = sd['W_query.weight'];
-mha.loadStateDict(sd);
-mha.loadStateDict({ 'out_proj.bias': [0, 0], 'out_proj.weight': [[1, 0], [0, 1]] });
+const loaded: LoadResult = mha.loadStateDict(sd);
+mha.loadStateDict({ 'out_proj.bias': [0, 0], 'out_proj.weight': [[1, 0], [0, 1]] }, { strict: false });
 v1.loadStateDict({ W_query: new Float32Array(6) });
+
+// Chapter 2's tokenizer: tiktoken.get_encoding("gpt2")
+const tokenizer: Encoding = await attn.getEncoding('gpt2');
+const ids: number[] = tokenizer.encode('Hello, do you like tea? <|endoftext|> In the sunlit terraces', { allowedSpecial: ['<|endoftext|>'] });
+const allIds: number[] = tokenizer.encode('<|endoftext|>', { allowedSpecial: 'all' });
+const asText: number[] = tokenizer.encode('<|endoftext|>', { disallowedSpecial: [] });
+const fromSet: number[] = tokenizer.encode('Akwirw ier', { allowedSpecial: new Set(['<|endoftext|>']) });
+const plain: number[] = tokenizer.encode('Every effort moves you');
+const text: string = tokenizer.decode(ids) + tokenizer.decode(new Int32Array(ids)) + tokenizer.decode(Uint16Array.from(plain));
+const pieces: string[] = tokenizer.decodeTokens(ids);
+const bytes: Uint8Array = tokenizer.tokenBytes(ids[0] ?? tokenizer.eotToken);
+const symbol: string = tokenizer.tokenSymbol(220);
+const sizes: number = tokenizer.nVocab + tokenizer.eotToken;
+const encodingName: 'gpt2' = tokenizer.name;
+const specials: readonly string[] = tokenizer.specialTokens;
 
 // diagnostics
 const mem: { inUse: number; heapSize: number; maxMemory: number } = attn.memory();
+const classNames: string[] = attn.classes.map((c) => c.name);
+
+// chapter 2: embeddings of token ids
+attn.manualSeed(123);
+const embedding = new attn.Embedding(6, 3);
+const embedded: Tensor = embedding.forward([2, 3, 5, 1]);
+const embedded2: Tensor = embedding.forward(new Int32Array([2, 3]));
+
+// chapter 4: the GPT model, with the book's config
+const cfg: GPTConfig = { ...attn.GPT_CONFIG_124M, n_layers: 2, vocab_size: 97, emb_dim: 16, n_heads: 4 };
+const model: GPTModel = new attn.GPTModel(cfg);
+const logits: Tensor = model.forward([[6109, 3626, 6100, 345].map((i) => i % 97)]);
+const gptTraced = model.forward([1, 2, 3], { trace: { layers: [0] } });
+expectType<Equal<typeof gptTraced.trace, GPTTrace>>(true);
+const headWeights: Tensor | undefined = gptTraced.trace.layers[0]?.weights;
+const cachedLogits: Tensor = model.forward([4], { useCache: true });
+model.resetKVCache();
+const ln = new attn.LayerNorm(16);
+const gelu = new attn.GELU();
+const ff = new attn.FeedForward({ emb_dim: 16 });
+const block = new attn.TransformerBlock(cfg);
+const blockOut: Tensor = block.forward(gelu.forward(ln.forward(ff.forward(attn.rand([2, 3, 16])))));
+const greedy: number[][] = attn.generateTextSimple(model, [[1, 2, 3]], 5, cfg.context_length);
+const greedy1: number[] = attn.generateTextSimpleCached(model, [1, 2, 3], 5);
+const sampled: number[][] = attn.generate(model, [[1, 2, 3]], 5, 12, { temperature: 1.4, topK: 25, eosId: null });
+for (const m of [embedding, model, ln, gelu, ff, block]) m.free();
 
 for (const m of [dropout, v1, v2, ca, caBias, wrapper]) m.free();
 mha[Symbol.dispose](); // what `using mha = ...` calls at the end of its block
 
 export const all = [v, simd, flat, scalar, shape, data, size, one, printed, own, isTensor, r, rn, w0, ctx, tmp, naive, renorm,
-  tril, dropped, out, out2, concat, masked, v1Traced, v2Out, wrapped, either, fromFloat32, training, evalMode, weight, mem];
+  tril, dropped, out, out2, concat, masked, v1Traced, v2Out, wrapped, either, fromFloat32, training, evalMode, weight, mem,
+  loaded, classNames, embedded, embedded2, logits, headWeights, cachedLogits, blockOut, greedy, greedy1, sampled,
+  allIds, asText, fromSet, text, pieces, bytes, symbol, sizes, encodingName, specials];
