@@ -4,7 +4,8 @@
 #   start  what building the wasm package and serving the page need (npm start, npm run build,
 #          npm run build:site):
 #            apt: emscripten, cmake, make, the xtensor/xtl/xsimd headers
-#            npm: web-deps/ (the page's d3 modules)
+#            npm: web-deps/ (the page's d3 modules) and the package's own dependency (js-tiktoken,
+#                 which the page serves to getEncoding): npm ci --omit=dev at the root
 #   test   (the default) all of that, and what the test suites need (npm test, npm run bench):
 #            apt: g++, Catch2 v2, clang-14 + its sanitizer runtime (ASan/UBSan, the fuzzer), chromium
 #            npm: the root devDependencies (playwright-core, typescript, d3-dsv)
@@ -20,7 +21,7 @@ mode=${1:-test}
 START_APT=(emscripten cmake make libxtensor-dev xtl-dev libxsimd-dev)
 TEST_APT=(g++ catch2 chromium clang-14 libclang-rt-14-dev)
 case "$mode" in
-  start) apt_packages=("${START_APT[@]}"); npm_dirs=(web-deps) ;;
+  start) apt_packages=("${START_APT[@]}"); npm_dirs=(web-deps .) ;;
   test) apt_packages=("${START_APT[@]}" "${TEST_APT[@]}"); npm_dirs=(. web-deps) ;;
   *) echo "usage: bash scripts/bootstrap.sh [start|test]" >&2; exit 2 ;;
 esac
@@ -48,9 +49,13 @@ else
 fi
 
 for dir in "${npm_dirs[@]}"; do
-  if [ -n "${CI:-}" ] || [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    names=$(node -e 'const p = require(process.argv[1]); console.log(Object.keys({ ...p.dependencies, ...p.devDependencies }).join(", "))' "$PWD/$dir/package.json")
-    echo "bootstrap ($mode): npm ci in ${dir/#./the repository root} ($names)"
-    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  # start needs only the root's runtime dependencies; test needs its dev dependencies too.
+  omit=()
+  [ "$mode" = start ] && [ "$dir" = . ] && omit=(--omit=dev)
+  names=$(node -e 'const p = require(process.argv[1]); console.log(Object.keys({ ...p.dependencies, ...(process.argv[2] ? {} : p.devDependencies) }).join(", "))' "$PWD/$dir/package.json" "${omit[*]}")
+  absent=$(node -e 'const fs = require("fs"); console.log(process.argv.slice(2).filter((n) => !fs.existsSync(`${process.argv[1]}/node_modules/${n}/package.json`)).join(" "))' "$PWD/$dir" ${names//,/})
+  if [ -n "${CI:-}" ] || [ -n "$absent" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "bootstrap ($mode): npm ci ${omit[*]:+${omit[*]} }in ${dir/#./the repository root} ($names)"
+    npm ci --prefix "$dir" "${omit[@]}" --no-audit --no-fund --loglevel=error
   fi
 done

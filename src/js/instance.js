@@ -32,7 +32,7 @@ export function makeInit(host) {
     }
     if (!instancePromise) {
       instanceThreads = threads;
-      instancePromise = load(options, threads, host).then((raw) => makeApi(raw, version)).catch((err) => {
+      instancePromise = load(options, threads, host).then(({ raw, warmedUp }) => makeApi(raw, version, warmedUp)).catch((err) => {
         instancePromise = null; // a failed load may be retried
         throw err;
       });
