@@ -199,10 +199,13 @@ test('Vite\'s dev server serves the same app with the same numbers', async () =>
   }
 });
 
-test('the builds warn of nothing but webpack\'s circular chunk note, and no Node.js module reaches a browser bundle', async () => {
+test('the builds warn of nothing but webpack\'s circular chunk note and Vite\'s size hint for the tokenizer\'s ranks, and no Node.js module reaches a browser bundle', async () => {
   const vite = await built('vite'), viteEs = await built('vite-es-worker'), es = await built('esbuild'), wp = await built('webpack');
-  assert.deepEqual(vite.warnings, [], 'vite');
-  assert.deepEqual(viteEs.warnings, [], 'vite, worker.format es');
+  // Vite's one note: the GPT-2 ranks of the tokenizer (js-tiktoken/ranks/gpt2, about 1 MB
+  // minified) make a chunk above its 500 kB hint; it is loaded by getEncoding() alone.
+  const sizeHint = /^\[plugin builtin:vite-reporter\] \n\(!\) Some chunks are larger than 500 kB after minification/;
+  assert.deepEqual(vite.warnings.filter((w) => !sizeHint.test(w)), [], 'vite');
+  assert.deepEqual(viteEs.warnings.filter((w) => !sizeHint.test(w)), [], 'vite, worker.format es');
   assert.deepEqual(es.warnings, [], 'esbuild');
   // Emscripten's pthread worker imports the glue that starts it: webpack notes the cycle between
   // the two chunks (it cannot put each one's hash into the other). Anything else is new.
