@@ -8,7 +8,7 @@
 #                 which the page serves to getEncoding): npm ci --omit=dev at the root
 #   test   (the default) all of that, and what the test suites need (npm test, npm run bench):
 #            apt: g++, Catch2 v2, clang-14 + its sanitizer runtime (ASan/UBSan, the fuzzer), chromium
-#            npm: the root devDependencies (playwright-core, typescript, d3-dsv)
+#            npm: the root devDependencies (playwright-core, typescript, the d3 modules the browser tests import)
 #          (the bundler suite's and the benchmark's packages have their own locks, in
 #          tests/bundlers/ and bench/, installed by scripts/test.sh and scripts/bench.sh)
 # npm packages come from the committed lock files (npm ci), when node_modules is missing or older

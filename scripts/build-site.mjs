@@ -45,7 +45,7 @@ cpSync(path.join(ROOT, 'web'), out, { recursive: true });
 for (const f of distFiles) cpSync(path.join(ROOT, f), path.join(out, f));
 for (const pkg of VENDOR) {
   cpSync(path.join(vendorDir(pkg), 'dist'), path.join(out, 'vendor', pkg, 'dist'), { recursive: true });
-  cpSync(path.join(vendorDir(pkg), 'LICENSE'), path.join(out, 'vendor', pkg, 'LICENSE'));
+  if (existsSync(path.join(vendorDir(pkg), 'LICENSE'))) cpSync(path.join(vendorDir(pkg), 'LICENSE'), path.join(out, 'vendor', pkg, 'LICENSE'));
 }
 mkdirSync(path.join(out, 'reference'));
 cpSync(path.join(ROOT, 'tests/fixtures/chapter.json'), path.join(out, 'reference/chapter.json'));

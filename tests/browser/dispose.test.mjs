@@ -18,7 +18,7 @@ after(async () => {
 test('a module declared with `using` is freed at the end of its block, also when the block throws', async () => {
   // As a string: Node 20, which runs this file, cannot parse `using`; Chromium can.
   const r = await page.evaluate(`(() => {
-    const attn = window.__attn;
+    const attn = window.__test.attn;
     const before = attn.memory().inUse;
     let inside, kept;
     {
@@ -50,6 +50,6 @@ test('a module declared with `using` is freed at the end of its block, also when
 });
 
 test('JSON.stringify of a Tensor in the page gives { shape, data }', async () => {
-  const json = await page.evaluate(() => JSON.stringify(window.__attn.tensor([[1, 2], [3, 4.5]])));
+  const json = await page.evaluate(() => JSON.stringify(window.__test.attn.tensor([[1, 2], [3, 4.5]])));
   assert.equal(json, '{"shape":[2,2],"data":[1,2,3,4.5]}');
 });
