@@ -1,7 +1,7 @@
 // The long-context check of the speed issue: MultiHeadAttention at B=1, T=16,384, d=768,
 // 12 heads, eval, no trace — the fused kernel never builds the T×T matrix, so the wasm heap
 // stays under 256 MB. Prints the time and the heap.  node bench/long-context.mjs [T]
-import { init } from '../dist/index.js';
+import { init } from '../dist/index.node.js';
 
 const attn = await init();
 const T = Number(process.argv[2] ?? 16384);

@@ -4,7 +4,8 @@
 //   /                        web/            the page itself
 //   /dist/<file>             dist/           the package: index.js, attention_wasm.mjs, attention_wasm.wasm,
 //                                            and the threaded build attention_wasm_mt.{mjs,wasm,worker.js}
-//   /vendor/<pkg>/dist/...   node_modules/   the page's front-end dependencies (VENDOR below), nothing else
+//   /vendor/<pkg>/dist/...   web-deps/node_modules/, node_modules/  the page's front-end dependencies
+//                            (VENDOR below: d3 from web-deps/, js-tiktoken from the package's own), nothing else
 //   /reference/chapter.json  tests/fixtures/ the numbers the book prints, for the "matches the book" badge
 //
 // Every response carries COOP/COEP (the page is cross-origin isolated, so it has SharedArrayBuffer
@@ -25,6 +26,10 @@ const DIST = path.resolve(ROOT, process.env.DIST_DIR ?? 'dist');
  * is mapped to the package's dist/base64-js.js instead).
  */
 export const VENDOR = ['d3-color', 'd3-interpolate', 'd3-scale-chromatic', 'd3-dsv', 'js-tiktoken'];
+/** Where each is installed: d3 by web-deps/ (the page's own), js-tiktoken as the package's dependency. */
+export function vendorDir(pkg) {
+  return path.join(ROOT, pkg === 'js-tiktoken' ? 'node_modules' : 'web-deps/node_modules', pkg);
+}
 /** The package's files under dist/, as package.json's "files" lists them (the one list of them). */
 const DIST_FILES = new Set(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).files
   .filter((f) => f.startsWith('dist/')).map((f) => f.slice('dist/'.length)));
@@ -111,13 +116,13 @@ function resolve(urlPath) {
   if (p.startsWith('/vendor/')) {
     const [pkg, ...rest] = p.slice('/vendor/'.length).split('/');
     if (!VENDOR.includes(pkg) || rest[0] !== 'dist' && rest.join('/') !== 'LICENSE') return null;
-    return path.join(ROOT, 'node_modules', pkg, ...rest);
+    return path.join(vendorDir(pkg), ...rest);
   }
   if (p === '/reference/chapter.json') return path.join(ROOT, 'tests/fixtures/chapter.json');
   return path.join(ROOT, 'web', p);
 }
 
-function securityHeaders(csp) {
+export function securityHeaders(csp) {
   return {
     'Content-Security-Policy': csp,
     'Cross-Origin-Opener-Policy': 'same-origin',

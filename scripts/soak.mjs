@@ -1,4 +1,4 @@
-// Soak: `calls` (default 1,000,000) forward calls through the public API of dist/index.js
+// Soak: `calls` (default 1,000,000) forward calls through the public API of dist/index.node.js
 // across every class and function, mixing valid and invalid input, with modules created, free()d
 // and left to the garbage collector. Run by scripts/soak.sh as
 //   node --expose-gc scripts/soak.mjs [calls] [seed]
@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
-const { init } = await import(new URL('dist/index.js', root).href);
+const { init } = await import(new URL('dist/index.node.js', root).href);
 const attn = await init();
 
 const CALLS = Number(process.argv[2] ?? 1_000_000);

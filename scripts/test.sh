@@ -3,9 +3,14 @@
 #   native  Catch2 through CTest (tests/native), then again built with ASan + UBSan (build/asan)
 #   js      node --test on the packed tarball (tests/js)
 #   browser playwright-core + Debian's chromium on the served page (tests/browser)
+#   bundlers the packed tarball built by Vite, esbuild and webpack 5, run in Chromium (tests/bundlers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh test
+if [ -n "${CI:-}" ] || [ ! -d tests/bundlers/node_modules ] || [ tests/bundlers/package-lock.json -nt tests/bundlers/node_modules/.package-lock.json ]; then
+  echo "test: npm ci in tests/bundlers (vite, esbuild, webpack)"
+  npm ci --prefix tests/bundlers --no-audit --no-fund --loglevel=error
+fi
 
 echo "== native build and CTest"
 bash scripts/build-native.sh
@@ -34,3 +39,6 @@ if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
   echo "== browser suite (node --test, headless chromium)"
   node --test --test-concurrency=1 tests/browser/
 fi
+
+echo "== bundler suite (node --test: Vite, esbuild, webpack 5 in headless chromium)"
+node --test --test-concurrency=1 tests/bundlers/

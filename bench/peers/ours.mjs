@@ -1,12 +1,13 @@
 // This project's package (attention-wasm), through its public API (shared/API.md):
 // the book's MultiHeadAttention in eval mode, weights loaded once with loadStateDict.
-// The build lands at <repo>/dist/index.js (`npm run build` at the repo root); the page
-// gets it from the same local server, which serves the repo root.
+// The build lands at <repo>/dist/ (`npm run build` at the repo root): Node imports its Node
+// entry, dist/index.node.js, as `import 'attention-wasm'` would; the page gets dist/index.js from
+// the same local server, which serves the repo root.
 
 import { isNode, Unavailable } from '../lib/env.mjs';
 import { D_MODEL, NUM_HEADS, PARAM_NAMES } from '../lib/workload.mjs';
 
-export const DIST_URL = new URL('../../dist/index.js', import.meta.url);
+export const DIST_URL = new URL(isNode ? '../../dist/index.node.js' : '../../dist/index.js', import.meta.url);
 const NOT_BUILT = 'not built (run npm run build)';
 
 async function distPresent() {

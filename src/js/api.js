@@ -116,8 +116,9 @@ export function makeApi(raw, version, warmedUp) {
       return m;
     }
 
-    _live(method) {
-      if (this._handle === null) throw apiError(TypeError, this._cls, undefined, `${this._cls}: ${method}() was called after free()`);
+    // member: the method called, or (read: true) the getter read, after free().
+    _live(member, read = false) {
+      if (this._handle === null) throw apiError(TypeError, this._cls, undefined, `${this._cls}: ${read ? `${member} was read` : `${member}() was called`} after free()`);
       return this._handle;
     }
 
@@ -145,7 +146,7 @@ export function makeApi(raw, version, warmedUp) {
     }
 
     get training() {
-      return this._live('training').training();
+      return this._live('training', true).training();
     }
 
     stateDict() {
@@ -167,6 +168,11 @@ export function makeApi(raw, version, warmedUp) {
       registry?.unregister(this);
       this._handle.delete();
       this._handle = null;
+    }
+
+    // `using m = new attn.MultiHeadAttention(...)` frees m at the end of its block.
+    [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
+      this.free();
     }
   }
 

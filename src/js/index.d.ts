@@ -1,5 +1,13 @@
 // Types of the attention-wasm API (shared/API.md). The names mirror the book's PyTorch code.
 
+declare global {
+  // Symbol.dispose, for projects whose TypeScript lib predates it (ES2022 and older); the same
+  // declaration as lib.esnext.disposable's, so the two merge.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** A nested array of numbers of any depth: number[], number[][], ... */
 export type NestedArray = number | NestedArray[];
 /** Anything a function or module accepts as a tensor. */
@@ -19,6 +27,12 @@ export declare class Tensor {
   at(...index: number[]): number;
   /** PyTorch's print with 4 decimals: `tensor([[0.2996, 0.8053], ...])`. */
   toString(): string;
+  /**
+   * What `JSON.stringify(t)` writes: the shape and the values as a flat, row-major `number[]`
+   * (NaN and ±Infinity become `null`, as JSON has no such numbers). `attn.tensor(data, shape)`
+   * reads it back.
+   */
+  toJSON(): { shape: Shape; data: number[] };
 }
 
 /**
@@ -147,6 +161,8 @@ export interface Module<T extends object = Trace> {
   loadStateDict(stateDict: Record<string, TensorLike>, options?: LoadOptions): LoadResult;
   /** Releases the wasm memory now (otherwise when the object is garbage-collected). */
   free(): void;
+  /** `free()`, for `using m = new attn.MultiHeadAttention(...)`. */
+  [Symbol.dispose](): void;
 }
 
 export interface Dropout extends Module<DropoutTrace> {}
@@ -452,24 +468,27 @@ export interface Attention {
 }
 
 export interface InitOptions {
-  /** The .wasm bytes, when the caller has them (otherwise read next to index.js). */
+  /** The bytes of `attention_wasm.wasm`, when the caller has them (otherwise it is fetched or read). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /**
-   * Where to fetch `attention_wasm.wasm` from, in browsers (with threads, also
-   * `attention_wasm_mt.wasm` and `attention_wasm_mt.worker.js`).
+   * Where the package's files are, by name: `attention_wasm.wasm`, and with threads
+   * `attention_wasm_mt.wasm` and `attention_wasm_mt.worker.js`. Without it, browsers and bundlers
+   * use the URLs the Emscripten glue computes next to itself (which Vite and webpack 5 rewrite),
+   * and Node.js reads the package's own copies. In Node.js it may return a path or a `file:` URL.
    */
-  locateFile?: (name: string) => string;
+  locateFile?: (name: string, scriptDirectory?: string) => string;
   /**
-   * The threaded build (Emscripten pthreads over SharedArrayBuffer), for browsers on a
-   * cross-origin isolated page (COOP `same-origin` + COEP `require-corp`):
+   * The threaded build (Emscripten pthreads over SharedArrayBuffer): in browsers on a cross-origin
+   * isolated page (COOP `same-origin` + COEP `require-corp`), and in Node.js on worker_threads.
    * - `undefined`, `false`, `1`: one thread (the default);
-   * - `true`: `navigator.hardwareConcurrency` threads, at most 8; rejects with an Error saying
-   *   why where threads cannot run (Node.js, a page that is not cross-origin isolated, with
-   *   `wasmBinary`);
+   * - `true`: as many threads as cores (`navigator.hardwareConcurrency`, or Node's
+   *   `os.availableParallelism()`), at most 8; rejects with an Error saying why where threads
+   *   cannot run (a page that is not cross-origin isolated, or with `wasmBinary`);
    * - an integer in [2, 16]: that many threads, rejecting likewise;
    * - `'auto'`: as `true` where threads can run, one thread elsewhere.
    * `attn.threads` tells what was loaded. The module loads once: a later `init` asking for a
-   * different thread count rejects.
+   * different thread count rejects. A pthread worker that cannot start rejects `init` within 10 s,
+   * naming the worker's URL.
    */
   threads?: boolean | number | 'auto';
   /**

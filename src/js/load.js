@@ -1,32 +1,21 @@
-// Loading the wasm module: the single-thread build, or the threaded one (init({ threads })),
-// and the warm-up that runs the kernels until the engine's optimising tier has compiled them.
+// Loading the wasm module: the single-thread build, or the threaded one (init({ threads })), the
+// errors that say what failed and how to fix it, and the warm-up that runs the kernels until the
+// engine's optimising tier has compiled them. What differs between browsers and Node.js (where
+// the files are, how workers are made) is the host's: browser.js or node.js, picked by the
+// package's entry point (index.js or index.node.js); this file is the same everywhere.
 import createAttentionModule from './attention_wasm.mjs';
 import { apiError, describe } from './errors.js';
 
-const isNode = typeof process === 'object' && process !== null && typeof process.versions?.node === 'string';
 // options.threads: undefined / false / 1 load the single-thread build. true or an integer n > 1
-// load the threaded build (attention_wasm_mt: Emscripten pthreads, shared memory) with n threads
-// (true: navigator.hardwareConcurrency, at most AUTO_THREADS), and fail with an Error saying why
-// where it cannot run. 'auto' is true where it can run and one thread elsewhere.
-
+// load the threaded build (Emscripten pthreads, shared memory) with n threads (true: the host's
+// core count, at most AUTO_THREADS), and fail with an Error saying why where it cannot run.
+// 'auto' is true where it can run and one thread elsewhere.
 const MAX_THREADS = 16, AUTO_THREADS = 8;
 
-// Why the threaded build cannot run here, or null when it can.
-function threadsUnavailable(options) {
-  if (isNode)
-    return 'Node.js is not supported: with pthreads, the ES module glue of Emscripten 3.1.6 reads the CommonJS ' +
-      'globals __dirname and require under Node, and its worker script (attention_wasm_mt.worker.js) is CommonJS, ' +
-      'which Node loads as an ES module inside this "type": "module" package';
-  if (typeof SharedArrayBuffer !== 'function' || globalThis.crossOriginIsolated !== true)
-    return 'it needs SharedArrayBuffer, which a browser offers only to a cross-origin isolated page (serve it with ' +
-      "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp); this page's crossOriginIsolated is " +
-      String(globalThis.crossOriginIsolated);
-  if (typeof Worker !== 'function') return 'it needs Web Workers, which this context does not have';
-  if (options.wasmBinary) return 'options.wasmBinary holds the single-thread build; the threaded one is fetched through locateFile';
-  return null;
-}
+/** How long a pthread worker may take to start once it has been sent the compiled module. */
+export const WORKER_START_MS = 10_000;
 
-export function threadPlan(options) {
+export function threadPlan(options, host) {
   const t = options.threads;
   if (t === undefined || t === false) return 1;
   if (t !== true && t !== 'auto' && typeof t !== 'number')
@@ -34,33 +23,143 @@ export function threadPlan(options) {
   if (typeof t === 'number' && !(Number.isInteger(t) && t >= 1 && t <= MAX_THREADS))
     throw apiError(RangeError, 'init', 'options.threads', `init: options.threads (${t}) must be an integer in [1, ${MAX_THREADS}]`);
   if (t === 1) return 1;
-  const why = threadsUnavailable(options);
+  const why = options.wasmBinary
+    ? 'options.wasmBinary holds the single-thread build (attention_wasm.wasm); the threaded build is read through locateFile'
+    : host.threadsUnavailable();
   if (why) {
     if (t === 'auto') return 1;
     throw apiError(Error, 'init', 'options.threads', `init: options.threads (${describe(t)}) cannot be honoured: ${why}. Use threads: 'auto' to fall back to one thread.`);
   }
   if (typeof t === 'number') return t;
-  const cores = Number.isInteger(globalThis.navigator?.hardwareConcurrency) ? navigator.hardwareConcurrency : 1;
-  return Math.max(1, Math.min(cores, AUTO_THREADS));
+  return Math.max(1, Math.min(host.cores(), AUTO_THREADS));
 }
 
-export async function load(options, threads = 1) {
-  const moduleArgs = {};
-  if (options.locateFile) moduleArgs.locateFile = options.locateFile;
-  if (options.wasmBinary) {
-    moduleArgs.wasmBinary = options.wasmBinary;
-  } else if (isNode) {
-    // emscripten 3.1.6's ES module output cannot locate its .wasm under Node: read it here.
-    const { readFile } = await import('node:fs/promises');
-    moduleArgs.wasmBinary = await readFile(new URL('./attention_wasm.wasm', import.meta.url));
-  } else if (!options.locateFile) {
-    const base = new URL('./', import.meta.url);
-    moduleArgs.locateFile = (name) => new URL(name, base).href;
-  }
-  const raw = threads > 1 ? await loadThreaded(moduleArgs, threads) : await createAttentionModule(moduleArgs);
+export async function load(options, threads, host) {
+  const raw = threads > 1 ? await loadThreaded(options, threads, host) : await loadSingle(options, host);
   const warmedUp = options.warmUp === false ? { rounds: 0, ms: 0 } : await warmUp(raw);
   return { raw, warmedUp };
 }
+
+// ---- the single-thread build --------------------------------------------------------------------
+
+async function loadSingle(options, host) {
+  const args = await host.moduleArgs(options);
+  const log = glueLog(args);
+  // host.run records the URL the glue fetches (the one it computed, the bundler's or locateFile's).
+  const { result, fetched } = host.run(() => createAttentionModule(args));
+  try {
+    const raw = await result;
+    log.flush();
+    return raw;
+  } catch (err) {
+    throw await loadFailure(host, options, 'attention_wasm.wasm', fetched[0], err, log);
+  }
+}
+
+// The glue reports its steps through printErr ("wasm streaming compile failed", "falling back
+// to ArrayBuffer instantiation", "Aborted(...)"). While loading they are held: a failed load
+// folds them into its Error; a load that succeeded (through a fallback) prints them as usual.
+function glueLog(args) {
+  const held = [];
+  let loading = true;
+  args.printErr = (text) => (loading ? held.push(String(text)) : console.warn(text));
+  return {
+    held,
+    flush() {
+      loading = false;
+      for (const text of held) console.warn(text);
+    },
+  };
+}
+
+// A load that failed: an Error naming the file, where it was looked for, what came back, and the
+// ways to point the package at it. The glue's own error (often a bare "Aborted(...)") is its cause.
+async function loadFailure(host, options, file, url, err, log) {
+  const reason = (await host.diagnose(url, options)) ?? String(err?.message ?? err).replace(/^Aborted\((.*)\)(\. Build with.*)?$/s, '$1');
+  const argument = options.wasmBinary && file === 'attention_wasm.wasm' ? 'options.wasmBinary' : options.locateFile ? 'options.locateFile' : undefined;
+  const where = options.wasmBinary && file === 'attention_wasm.wasm' ? 'from options.wasmBinary' : url ? `from ${url}` : '';
+  const e = apiError(Error, 'init', argument, `init: could not load ${file} ${where}: ${reason}. ${host.fileFix(file)}`.replace(/  +/g, ' '));
+  e.cause = err;
+  e.url = url;
+  if (log.held.length) e.glueLog = log.held.slice();
+  return e;
+}
+
+// ---- the threaded build -------------------------------------------------------------------------
+
+// The threaded build, with threads - 1 pthread workers pre-loaded (PTHREAD_POOL_SIZE reads
+// Module.attnPoolSize) for the C++ fork-join's pool. The glue makes those Workers synchronously,
+// inside the factory call, and resolves only when each has answered 'loaded' to the compiled
+// module it was sent. Emscripten 3.1.6 waits for that answer forever: a worker script that is
+// missing, refused, or that cannot import the glue it needs never answers. So each worker is
+// watched here: an error or exit before 'loaded' rejects at once, and silence rejects
+// WORKER_START_MS after the module was posted to it; either way the Error names the worker's URL.
+async function loadThreaded(options, threads, host) {
+  const { factory, args, workerUrl } = await host.threadedModule(options);
+  args.attnPoolSize = threads - 1;
+  const log = glueLog(args);
+  const { result, fetched, workerUrls } = host.run(() => factory(args));
+  const workers = [...(args.PThread?.unusedWorkers ?? [])];
+  const loading = result.catch(async (err) => {
+    throw await loadFailure(host, options, 'attention_wasm_mt.wasm', fetched[0], err, log);
+  });
+  let raw;
+  try {
+    [raw] = await Promise.all([loading, startOf(host, workers, workerUrls.length ? workerUrls : workers.map(() => workerUrl))]);
+  } catch (err) {
+    for (const worker of workers) worker.terminate();
+    throw err;
+  }
+  log.flush();
+  host.threadsStarted(workers);
+  const got = raw.setThreads(threads);
+  if (got !== threads) throw apiError(Error, 'init', 'options.threads', `init: options.threads asked for ${threads} threads, the threaded build started ${got}`);
+  return raw;
+}
+
+// Resolves when every worker has answered 'loaded'; rejects on the first that cannot start.
+function startOf(host, workers, urls) {
+  return new Promise((resolve, reject) => {
+    let pending = workers.length, settled = false;
+    const timers = new Set();
+    const settle = (err) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      if (err) reject(err);
+      else resolve();
+    };
+    const fail = (url, what) => settle(apiError(Error, 'init', 'options.threads',
+      `init: the threaded build's worker ${url} ${what}. ${host.workerFix(url)}`));
+    if (pending === 0) settle();
+    workers.forEach((worker, i) => {
+      const url = urls[i] ?? 'attention_wasm_mt.worker.js';
+      let started = false, timer = null;
+      host.watchWorker(worker, {
+        started: () => started,
+        posted(message) {
+          if (message?.cmd !== 'load' || started || timer !== null) return;
+          timer = setTimeout(() => fail(url, `did not start within ${WORKER_START_MS / 1000} s of being sent the compiled module`), WORKER_START_MS);
+          timers.add(timer);
+        },
+        message(data) {
+          if (data?.cmd !== 'loaded' || started) return;
+          started = true;
+          clearTimeout(timer);
+          if (--pending === 0) settle();
+        },
+        error(detail) {
+          if (!started) fail(url, `failed to load${detail ? `: ${detail}` : ''}`);
+        },
+        exit(code) {
+          if (!started) fail(url, `exited (code ${code}) before it started`);
+        },
+      });
+    });
+  });
+}
+
+// ---- warm-up ------------------------------------------------------------------------------------
 
 // V8 runs WebAssembly in a baseline tier (Liftoff) until a function has run hot, compiles it
 // optimised in the background and uses that code from its next call on. Left alone, a user's
@@ -85,26 +184,3 @@ async function warmUp(raw) {
   }
   return { rounds, ms: performance.now() - start };
 }
-
-// The threaded build, with threads - 1 pthread workers pre-loaded (PTHREAD_POOL_SIZE reads
-// Module.attnPoolSize) for the C++ fork-join's pool. The glue makes those Workers synchronously,
-// inside the factory call, but listens for their errors only once the wasm is compiled: a worker
-// script that fails to load (missing, or refused by a CSP without worker-src) fires its error
-// before that, and Emscripten 3.1.6's promise would never settle. The listeners added here, on
-// the Workers it exposes as Module.PThread, reject the load instead.
-async function loadThreaded(moduleArgs, threads) {
-  const { default: createThreaded } = await import('./attention_wasm_mt.mjs');
-  const args = { ...moduleArgs, attnPoolSize: threads - 1 };
-  const loading = createThreaded(args);
-  const failure = new Promise((_, reject) => {
-    for (const worker of args.PThread?.unusedWorkers ?? []) {
-      worker.addEventListener('error', (e) => reject(apiError(Error, 'init', 'options.threads',
-        `init: a worker of the threaded build (attention_wasm_mt.worker.js) failed to load${e.message ? `: ${e.message}` : ''}`)));
-    }
-  });
-  const raw = await Promise.race([loading, failure]);
-  const got = raw.setThreads(threads);
-  if (got !== threads) throw apiError(Error, 'init', 'options.threads', `init: options.threads asked for ${threads} threads, the threaded build started ${got}`);
-  return raw;
-}
-

@@ -46,6 +46,15 @@ export class Tensor {
     return this.data[offset];
   }
 
+  /**
+   * What JSON.stringify writes: { shape, data } with data a flat number[] (row-major), so
+   * attn.tensor(json.data, json.shape) reads it back. (JSON has no NaN or ±Infinity: they are
+   * written as null, as JSON.stringify writes them anywhere.)
+   */
+  toJSON() {
+    return { shape: this.shape.slice(), data: Array.from(this.data) };
+  }
+
   /** PyTorch's print: tensor([[0.2996, 0.8053], ...]) with 4 decimals. */
   toString() {
     return formatTensor(this.data, this.shape);

@@ -16,6 +16,11 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic'];
 
+/** Debian's Chromium, headless, as every browser test runs it. */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
 /** Starts the server and the browser; returns { server, browser, open, close }. */
 export async function setup() {
   for (const f of ['index.js', 'attention_wasm.mjs', 'attention_wasm.wasm']) {
@@ -27,7 +32,7 @@ export async function setup() {
   }
   mkdirSync(join(OUT, 'screenshots'), { recursive: true });
   const server = await startServer({ port: 0 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchBrowser();
   const origin = `http://localhost:${server.port}`;
 
   /**

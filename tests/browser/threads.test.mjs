@@ -2,7 +2,7 @@
 // the cross-origin isolated page loads it (init({ threads: 'auto' })) under its strict CSP, its
 // results are bitwise those of the single-thread build in the same page, and init({ threads })
 // refuses clearly what cannot work: bad values, a second init asking for another thread count, a
-// worker script that does not load, a page that is not cross-origin isolated.
+// worker script that does not load or never starts, a page that is not cross-origin isolated.
 import assert from 'node:assert/strict';
 import { createReadStream, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -104,7 +104,64 @@ test('init({ threads }) in the browser: bad values, a conflicting second call, a
   assert.match(r.conflict, /^Error: init: options\.threads \(number \(3\)\) asks for 3 thread\(s\), but the module is already loaded \(or loading\) for 2/);
   assert.equal(r.same, 'threads 2');
   assert.equal(r.plain, 'threads 2');
-  assert.match(r.workerFails, /^Error: init: a worker of the threaded build \(attention_wasm_mt\.worker\.js\) failed to load/);
+  assert.match(r.workerFails, new RegExp(`^Error: init: the threaded build's worker ${env.origin}/dist/missing\\.worker\\.js failed to load`));
+});
+
+test('a pthread worker that loads but cannot start: rejects at once when its glue is missing, within 10 s when it never answers, naming its URL', async () => {
+  // The package's files and two broken workers, from a server with COOP / COEP:
+  //   /lonely/attention_wasm_mt.worker.js   the real worker, without the glue it imports beside it
+  //   /silent.worker.js                     a worker that ignores every message
+  const server = http.createServer((req, res) => {
+    const name = new URL(req.url, 'http://x').pathname;
+    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    if (name === '/') {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
+      return res.end('<!doctype html><title>broken workers</title>');
+    }
+    if (name === '/silent.worker.js') {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' });
+      return res.end('self.onmessage = () => {};\n');
+    }
+    const file = name === '/lonely/attention_wasm_mt.worker.js' ? join(DIST, 'attention_wasm_mt.worker.js')
+      : name.startsWith('/dist/') && !name.includes('..') ? join(DIST, name.slice(6)) : null;
+    if (!file || !existsSync(file)) {
+      res.writeHead(404, headers);
+      return res.end();
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const p = await env.browser.newPage();
+  try {
+    await p.goto(`${origin}/`);
+    const r = await p.evaluate(async () => {
+      const attempt = async (tag, worker) => {
+        const { init } = await import(`/dist/index.js?${tag}`);
+        const locateFile = (name) => (name.endsWith('.worker.js') ? worker : `/dist/${name}`);
+        const t0 = performance.now();
+        return init({ threads: 2, locateFile }).then((a) => ({ resolved: a.threads }),
+          (e) => ({ message: `${e.name}: ${e.message}`, argument: e.argument, ms: performance.now() - t0 }));
+      };
+      const lonely = await attempt('lonely', '/lonely/attention_wasm_mt.worker.js');
+      const silent = await attempt('silent', '/silent.worker.js');
+      const fine = await attempt('fine', '/dist/attention_wasm_mt.worker.js');
+      return { isolated: crossOriginIsolated, lonely, silent, fine };
+    });
+    assert.equal(r.isolated, true);
+    assert.ok(r.lonely.message.startsWith(`Error: init: the threaded build's worker ${origin}/lonely/attention_wasm_mt.worker.js failed to load: `), r.lonely.message);
+    assert.match(r.lonely.message, new RegExp(`Failed to fetch dynamically imported module: ${origin}/lonely/attention_wasm_mt\\.mjs`));
+    assert.match(r.lonely.message, new RegExp(`it imports attention_wasm_mt\\.mjs from its own folder \\(${origin}/lonely/attention_wasm_mt\\.mjs\\)`));
+    assert.ok(r.lonely.ms < 5000, `the lonely worker was given up after ${Math.round(r.lonely.ms)} ms`);
+    assert.ok(r.silent.message.startsWith(`Error: init: the threaded build's worker ${origin}/silent.worker.js did not start within 10 s of being sent the compiled module.`), r.silent.message);
+    assert.ok(r.silent.ms >= 9500 && r.silent.ms < 14000, `the silent worker was given up after ${Math.round(r.silent.ms)} ms`);
+    for (const e of [r.lonely, r.silent]) assert.equal(e.argument, 'options.threads');
+    assert.deepEqual(r.fine, { resolved: 2 }, 'the real worker from the same server starts');
+  } finally {
+    await p.context().close();
+    await new Promise((ok) => server.close(ok));
+  }
 });
 
 test('a page that is not cross-origin isolated: threads: true rejects saying why, \'auto\' gives one thread', async () => {

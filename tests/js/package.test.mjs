@@ -3,6 +3,7 @@
 // API of API.md ("Loading"): init() once, the same instance later, version, simd, wasmBinary.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -12,20 +13,22 @@ import {
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 
-test('npm pack: a tarball under 1 MB with exactly the package files, package.json and README.md', () => {
+test('npm pack: a tarball under 1 MB with exactly the package files, LICENSE, package.json and README.md', () => {
   const p = packedProject();
   assert.ok(p.size > 100 * 1024, `the tarball is only ${p.size} bytes`);
   assert.ok(p.size < MAX_TARBALL_BYTES, `the tarball is ${p.size} bytes`);
   assert.deepEqual(p.files, PACKAGE_FILES);
   checkTarball(p);
-  assert.deepEqual([...pkg.files].sort(), PACKAGE_FILES.filter((f) => f.startsWith('dist/')));
+  assert.deepEqual([...pkg.files].sort(), PACKAGE_FILES.filter((f) => f !== 'README.md' && f !== 'package.json'));
 });
 
-test('package.json: ES module, exports with types, one runtime dependency (js-tiktoken, an exact version), Node >= 20', () => {
+test('package.json: ES module, a Node entry and a browser/bundler entry with types, one runtime dependency (js-tiktoken, an exact version), Node >= 20', () => {
   assert.equal(pkg.name, 'attention-wasm');
   assert.equal(pkg.type, 'module');
+  assert.deepEqual(Object.keys(pkg.exports['.']), ['types', 'node', 'default'], 'condition order: types, then node, then everyone else');
   assert.equal(pkg.exports['.'].types, './dist/index.d.ts');
-  assert.equal(pkg.exports['.'].import, './dist/index.js');
+  assert.equal(pkg.exports['.'].node, './dist/index.node.js');
+  assert.equal(pkg.exports['.'].default, './dist/index.js');
   assert.equal(pkg.types, './dist/index.d.ts');
   // The tokenizer's (loaded on first use); pinned exactly, so the ids are those the tests checked.
   assert.deepEqual(Object.keys(pkg.dependencies), ['js-tiktoken']);
@@ -35,13 +38,52 @@ test('package.json: ES module, exports with types, one runtime dependency (js-ti
   assert.equal(installed.version, pkg.version);
 });
 
-test('import("attention-wasm") resolves inside the temporary project, not the repository', async () => {
+test('package.json: MIT with its LICENSE, and repository, homepage and bugs pointing at one repository', () => {
+  assert.equal(pkg.license, 'MIT');
+  const license = readFileSync(join(packedProject().pkgDir, 'LICENSE'), 'utf8');
+  assert.match(license, /^MIT License\n/);
+  assert.match(license, /Permission is hereby granted, free of charge/);
+  const repo = 'https://github.com/attention-wasm/attention-wasm';
+  assert.deepEqual(pkg.repository, { type: 'git', url: `git+${repo}.git` });
+  assert.equal(pkg.homepage, `${repo}#readme`);
+  assert.deepEqual(pkg.bugs, { url: `${repo}/issues` });
+});
+
+test('the .wasm files and the threaded build are exported subpaths, resolvable from a project; the internals are not', async () => {
+  const { project, pkgDir } = packedProject();
+  const req = createRequire(join(project, 'package.json'));
+  for (const sub of ['dist/attention_wasm.wasm', 'dist/attention_wasm_mt.wasm', 'dist/attention_wasm_mt.mjs', 'dist/attention_wasm_mt.worker.js']) {
+    assert.equal(req.resolve(`attention-wasm/${sub}`), join(pkgDir, sub), sub);
+  }
+  assert.throws(() => req.resolve('attention-wasm/dist/load.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+});
+
+test('import("attention-wasm") in Node resolves to the Node entry inside the temporary project, not the repository', async () => {
   const p = packedProject();
   assert.ok(!p.project.startsWith(REPO), 'the temporary project is outside the repo');
-  assert.equal(p.entry, join(p.pkgDir, 'dist', 'index.js'));
+  assert.equal(p.entry, join(p.pkgDir, 'dist', 'index.node.js'));
   const mod = await importPackage();
   assert.equal(typeof mod.init, 'function');
   assert.equal(mod.version, pkg.version);
+});
+
+test("the browser entry never imports a Node module, and the Node-only files are imported only by the Node entry", () => {
+  const { pkgDir } = packedProject();
+  const importsOf = (file) => [...readFileSync(join(pkgDir, 'dist', file), 'utf8').matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'([^']+)'|import\('([^']+)'\)/gm)].map((m) => m[1] ?? m[2]);
+  const seen = new Set();
+  const walk = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of importsOf(file)) {
+      const bare = spec.replace(/^node:/, '').split('/')[0];
+      assert.ok(!spec.startsWith('node:') && !builtinModules.includes(bare), `dist/${file} (reached from dist/index.js) imports ${spec}`);
+      if (spec.startsWith('./') && spec.endsWith('.js') && !spec.includes('attention_wasm')) walk(spec.slice(2));
+    }
+  };
+  walk('index.js');
+  assert.ok(!seen.has('node.js') && !seen.has('index.node.js'), [...seen].join(', '));
+  assert.ok(seen.has('browser.js') && seen.has('load.js') && seen.has('api.js'), [...seen].join(', '));
+  assert.ok(importsOf('node.js').some((s) => s === 'node:fs/promises'));
 });
 
 test('init(): one instance, later calls resolve to it; version, simd, and the book result', async () => {

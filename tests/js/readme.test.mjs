@@ -46,3 +46,30 @@ test('README Quick start: the first ```js block prints the book\'s MultiHeadAtte
     rmSync(file, { force: true });
   }
 });
+
+// GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+const anchorOf = (heading) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+
+test('README links work inside the tarball: relative ones name shipped files, #anchors name headings, the rest are absolute to the repository', () => {
+  const text = readFileSync(README, 'utf8');
+  const { files } = packedProject();
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const repo = pkg.homepage.replace(/#readme$/, '');
+  const anchors = new Set(text.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => anchorOf(l.replace(/^#+ /, ''))));
+  const links = [...text.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.length >= 5, `only ${links.length} links found`);
+  for (const link of links) {
+    if (link.startsWith('#')) assert.ok(anchors.has(link.slice(1)), `README links to ${link}, which no heading makes`);
+    else if (/^https?:/.test(link)) assert.ok(link.startsWith(`${repo}/`) || !link.includes('github.com/attention-wasm'), `${link} is not under ${repo}`);
+    else assert.ok(files.includes(link.replace(/^\.\//, '').replace(/#.*$/, '')), `README links to ${link}, which the tarball does not hold`);
+  }
+});
+
+test('README names the two set-up commands for a fresh Debian 12 machine, npm start and npm test, after the npm material', () => {
+  const text = readFileSync(README, 'utf8');
+  const section = text.slice(text.indexOf('### The two commands'));
+  const block = section.slice(section.indexOf('```sh') + 5, section.indexOf('```', section.indexOf('```sh') + 5));
+  assert.deepEqual(block.trim().split('\n').map((l) => l.split('#')[0].trim()), ['npm start', 'npm test']);
+  assert.ok(text.indexOf('## Install') < text.indexOf('### The two commands'), 'Install comes before the Debian set-up');
+  assert.ok(text.indexOf('## Quick start') < text.indexOf('apt-get'), 'the first apt-get comes after the Quick start');
+});

@@ -19,6 +19,7 @@ export const FIXTURES = join(REPO, 'tests/fixtures');
 
 /** The files the tarball must hold: package.files plus what npm always adds. */
 export const PACKAGE_FILES = [
+  'LICENSE',
   'README.md',
   'dist/api.js',
   'dist/attention_wasm.mjs',
@@ -27,10 +28,17 @@ export const PACKAGE_FILES = [
   'dist/attention_wasm_mt.wasm',
   'dist/attention_wasm_mt.worker.js',
   'dist/base64-js.js',
+  'dist/browser.js',
   'dist/errors.js',
   'dist/index.d.ts',
   'dist/index.js',
+  'dist/index.node.js',
+  'dist/instance.js',
   'dist/load.js',
+  'dist/node.js',
+  'dist/node/attention_wasm_mt.js',
+  'dist/node/attention_wasm_mt.worker.js',
+  'dist/node/package.json',
   'dist/print.js',
   'dist/tensor.js',
   'dist/tokenizer.js',
@@ -68,7 +76,7 @@ export function packedProject() {
     // Every test file relies on these; README.md is checked by package.test.mjs / readme.test.mjs.
     assert.ok(bytes.length < MAX_TARBALL_BYTES, `npm pack: the tarball is ${bytes.length} bytes, not < 1 MB`);
     assert.deepEqual(files.filter((f) => f !== 'README.md'), PACKAGE_FILES.filter((f) => f !== 'README.md'),
-      'npm pack: the tarball must hold exactly the dist files of package.json "files", package.json and README.md');
+      'npm pack: the tarball must hold exactly the files of package.json "files", package.json and README.md');
 
     const cacheRoot = join(tmpdir(), 'attention-wasm-tests');
     mkdirSync(cacheRoot, { recursive: true });
@@ -144,7 +152,7 @@ function removeStale(cacheRoot, keep) {
 /** Checks what `npm pack` produced: size and exact file list (throws AssertionError). */
 export function checkTarball(p = packedProject()) {
   assert.ok(p.size < MAX_TARBALL_BYTES, `the tarball is ${p.size} bytes, not < 1 MB`);
-  assert.deepEqual(p.files, PACKAGE_FILES, 'the tarball must hold exactly the package files, package.json and README.md');
+  assert.deepEqual(p.files, PACKAGE_FILES, 'the tarball must hold exactly the package files, LICENSE, package.json and README.md');
 }
 
 let api = null;

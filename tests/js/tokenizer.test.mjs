@@ -338,7 +338,7 @@ test('importing the package and init() load neither js-tiktoken nor its ranks, h
     mha.free();`);
   assert.match(stdout, /^tensor\(/m);
   const { pkgDir } = packedProject();
-  for (const f of ['index.js', 'api.js', 'load.js', 'attention_wasm.mjs']) {
+  for (const f of ['index.node.js', 'api.js', 'load.js', 'attention_wasm.mjs']) { // Node's entry is index.node.js
     assert.ok(loaded.includes(pathToFileURL(join(pkgDir, 'dist', f)).href), `the hook saw dist/${f} load`);
   }
   assert.deepEqual(loaded.filter((url) => TOKENIZER_MODULES.test(url)), [], 'modules of the tokenizer loaded without getEncoding()');

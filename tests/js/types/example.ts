@@ -51,6 +51,8 @@ const zeros: Tensor = attn.zeros([2, 3]);
 const ones: Tensor = attn.ones([6, 6]);
 const own = new Tensor(new Float32Array([1, 2]), [2]);
 const isTensor: boolean = own instanceof attn.Tensor;
+const json: { shape: number[]; data: number[] } = inputs.toJSON();
+const back: Tensor = attn.tensor(json.data, json.shape);
 
 // The generator
 attn.manualSeed(123);
@@ -159,7 +161,8 @@ const greedy1: number[] = attn.generateTextSimpleCached(model, [1, 2, 3], 5);
 const sampled: number[][] = attn.generate(model, [[1, 2, 3]], 5, 12, { temperature: 1.4, topK: 25, eosId: null });
 for (const m of [embedding, model, ln, gelu, ff, block]) m.free();
 
-for (const m of [dropout, v1, v2, ca, caBias, wrapper, mha]) m.free();
+for (const m of [dropout, v1, v2, ca, caBias, wrapper]) m.free();
+mha[Symbol.dispose](); // what `using mha = ...` calls at the end of its block
 
 export const all = [v, simd, flat, scalar, shape, data, size, one, printed, own, isTensor, r, rn, w0, ctx, tmp, naive, renorm,
   tril, dropped, out, out2, concat, masked, v1Traced, v2Out, wrapped, either, fromFloat32, training, evalMode, weight, mem,
