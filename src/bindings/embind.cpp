@@ -15,6 +15,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -407,14 +408,25 @@ private:
 
 // ---- functions ------------------------------------------------------------------------------
 
-// The next token of each row of logits (rows, vocab) as the book's generate picks it: top-k, then
-// argmax (temperature 0) or softmax(logits / temperature) and torch.multinomial's draws.
+// The next token of each row of logits (B, vocab) as the book's generate picks it: top-k, then
+// argmax (temperature 0) or softmax(logits / temperature) and torch.multinomial's draws. Logits
+// (B, T, vocab), as a forward returns them, are read at their last position (the book's
+// logits[:, -1, :]), so a lastOnly forward's (B, 1, vocab) goes in as it comes.
 val sample_next(val data, val shape, double temperature, val top_k) {
     const char* fn = "sampleNext";
     return guarded([&]() -> val {
         attn::tensor logits = from_js(data, shape, fn);
+        const auto& s3 = logits.shape();
+        if (logits.dimension() == 3 && s3[1] > 0) {
+            const std::size_t rows = s3[0], positions = s3[1], vocab = s3[2];
+            attn::tensor last = attn::tensor::from_shape({rows, vocab});  // (B, vocab)
+            for (std::size_t b = 0; b < rows; ++b)
+                std::copy_n(logits.data() + (b * positions + positions - 1) * vocab, vocab, last.data() + b * vocab);
+            logits = std::move(last);
+        }
         if (logits.dimension() != 2)
-            attn::raise_range({fn, "logits"}, "logits must have shape (B, vocab_size), got ", attn::shape_str(attn::to_shape(logits.shape())));
+            attn::raise_range({fn, "logits"}, "logits must have shape (B, vocab_size) or (B, T, vocab_size) with T > 0, got ",
+                              attn::shape_str(attn::to_shape(logits.shape())));
         attn::gpt::sampling s;
         s.temperature = attn::validate::non_negative(fn, "temperature", temperature);
         if (!top_k.isNull()) {

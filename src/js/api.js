@@ -251,8 +251,8 @@ export function makeApi(raw, version, warmedUp) {
     generateTextSimpleCached: (model, idx, maxNewTokens, contextSize) =>
       runGenerate('generateTextSimpleCached', 'cached', model, idx, maxNewTokens,
         nullable('generateTextSimpleCached', 'contextSize', contextSize, requireNumber), 0, null, null),
-    // One step of the book's generate on logits (B, vocab_size) (e.g. a forward's last position,
-    // with lastOnly): the next id of each row, drawn from the global generator when temperature > 0.
+    // One step of the book's generate on logits (B, vocab_size) or (B, T, vocab_size) (read at the
+    // last position): the next id of each row, drawn from the global generator when temperature > 0.
     sampleNext(logits, options) {
       const fn = 'sampleNext';
       const o = requireOptions(fn, options, '{ temperature: 1.4, topK: 25 }');

@@ -433,7 +433,8 @@ export interface Attention {
   /** ch04/03_kv-cache: the same tokens with the KV cache (puts the model in eval mode, resets its cache). */
   generateTextSimpleCached<I extends TokenIds>(model: GPTModel, idx: I, maxNewTokens: number, contextSize?: number | null): GeneratedIds<I>;
   /**
-   * One step of the book's generate on logits (B, vocab_size): each row's next id (top-k, then
+   * One step of the book's generate on logits (B, vocab_size), or (B, T, vocab_size) read at the
+   * last position (the book's logits[:, -1, :]; a lastOnly forward's output as it comes): each row's next id (top-k, then
    * argmax, or softmax(logits / temperature) and torch.multinomial's draws). For a loop of your own,
    * e.g. streaming tokens with `model.forward(ids, { useCache: true, lastOnly: true })`.
    */

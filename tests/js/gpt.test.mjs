@@ -190,7 +190,7 @@ describe('generation step by step', () => {
       const out = ids(c.ids).map((r) => r.slice());
       for (let step = 0; step < c.max_new_tokens; step++) {
         assert.deepEqual(logits.shape, [rows.length, 1, c.cfg.vocab_size]);
-        const next = attn.sampleNext(attn.tensor(logits.data, [rows.length, c.cfg.vocab_size]), options);
+        const next = attn.sampleNext(logits, options);
         next.forEach((id, b) => out[b].push(id));
         logits = m.forward(next.map((id) => [id]), { useCache: true, lastOnly: true });
       }
@@ -199,6 +199,31 @@ describe('generation step by step', () => {
       m.free();
     }
     assert.ok(compared >= 3, `only ${compared} cases compared`);
+  });
+
+  test('sampleNext reads (B, T, vocab_size) logits at their last position, as the book\'s logits[:, -1, :]', () => {
+    attn.manualSeed(5);
+    const logits = attn.randn([2, 3, 7]);                          // (B, T, vocab)
+    const last = attn.tensor(Float32Array.from({ length: 14 }, (_, i) => logits.at(i >> 3 ? 1 : 0, 2, i % 7)), [2, 7]);
+    assert.deepEqual(attn.sampleNext(logits), attn.sampleNext(last));
+    for (const seed of [1, 2, 3]) {
+      attn.manualSeed(seed);
+      const a = attn.sampleNext(logits, { temperature: 1.5, topK: 4 });
+      attn.manualSeed(seed);
+      assert.deepEqual(a, attn.sampleNext(last, { temperature: 1.5, topK: 4 }));
+    }
+    // Greedy is each row's argmax of the last position.
+    const argmax = (r) => [...Array(7).keys()].reduce((m, j) => (logits.at(r, 2, j) > logits.at(r, 2, m) ? j : m), 0);
+    assert.deepEqual(attn.sampleNext(logits), [argmax(0), argmax(1)]);
+  });
+
+  test('sampleNext refuses logits of another rank, an empty position axis and a topK above the vocabulary, naming the argument', () => {
+    const refuses = (fn, argument, pattern) => assert.throws(fn, (e) => e instanceof RangeError && e.module === 'sampleNext'
+      && e.argument === argument && pattern.test(e.message));
+    refuses(() => attn.sampleNext(attn.zeros([7])), 'logits', /\(B, vocab_size\) or \(B, T, vocab_size\).*got \(7,\)/);
+    refuses(() => attn.sampleNext(attn.zeros([1, 0, 7])), 'logits', /got \(1, 0, 7\)/);
+    refuses(() => attn.sampleNext(attn.zeros([1, 7]), { topK: 8 }), 'topK', /at most the vocabulary's 7/);
+    refuses(() => attn.sampleNext(attn.zeros([1, 7]), { temperature: -1 }), 'temperature', /temperature/);
   });
 });
 

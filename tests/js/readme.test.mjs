@@ -10,19 +10,34 @@ import { REPO, fixture, packedProject, runNode } from './setup.mjs';
 
 const README = join(REPO, 'README.md');
 
-/** The first ```js block of the section whose heading starts with "## Quick start". */
-export function quickStartBlock(markdown) {
+/** The first ```js block of the section whose heading starts with `heading` ("## Quick start"). */
+export function sectionBlock(markdown, heading = 'Quick start') {
   const lines = markdown.split('\n');
-  const start = lines.findIndex((l) => /^##\s+Quick start\b/i.test(l));
-  assert.ok(start >= 0, 'README.md has no "## Quick start" section');
+  const start = lines.findIndex((l) => l.startsWith(`## ${heading}`));
+  assert.ok(start >= 0, `README.md has no "## ${heading}" section`);
   let end = lines.findIndex((l, i) => i > start && /^##\s/.test(l));
   if (end < 0) end = lines.length;
   const section = lines.slice(start + 1, end);
   const open = section.findIndex((l) => /^```(js|javascript|mjs)\s*$/.test(l.trim()));
-  assert.ok(open >= 0, 'the Quick start section has no ```js block');
+  assert.ok(open >= 0, `the ${heading} section has no \`\`\`js block`);
   const close = section.findIndex((l, i) => i > open && l.trim() === '```');
-  assert.ok(close > open, 'the ```js block of the Quick start section is not closed');
+  assert.ok(close > open, `the \`\`\`js block of the ${heading} section is not closed`);
   return section.slice(open + 1, close).join('\n');
+}
+
+// Runs a README block as a user would: a .mjs file in a project where the packed tarball is installed.
+function runBlock(code, name) {
+  assert.match(code, /from ['"]attention-wasm['"]/, 'the block imports the package by its name');
+  const { project } = packedProject();
+  const file = join(project, `readme-${name}-${process.pid}.mjs`);
+  writeFileSync(file, code);
+  try {
+    const r = runNode([file], { cwd: project, timeout: 180000 });
+    assert.equal(r.status, 0, `the README's ${name} block failed:\n${r.stderr}`);
+    return r.stdout;
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 test('README.md exists (the lead writes it) and is in the tarball', () => {
@@ -31,20 +46,15 @@ test('README.md exists (the lead writes it) and is in the tarball', () => {
 });
 
 test('README Quick start: the first ```js block prints the book\'s MultiHeadAttention output', () => {
-  assert.ok(existsSync(README), 'README.md is missing from the repository root');
-  const code = quickStartBlock(readFileSync(README, 'utf8'));
-  assert.match(code, /from ['"]attention-wasm['"]/, 'the Quick start imports the package by its name');
-  const { project } = packedProject();
-  const file = join(project, `readme-quick-start-${process.pid}.mjs`);
-  writeFileSync(file, code);
-  try {
-    const r = runNode([file], { cwd: project, timeout: 60000 });
-    assert.equal(r.status, 0, `the Quick start failed:\n${r.stderr}`);
-    const want = fixture('chapter.json').printed.mha_output;
-    assert.ok(r.stdout.includes(want), `the Quick start printed:\n${r.stdout}\nnot the book's:\n${want}`);
-  } finally {
-    rmSync(file, { force: true });
-  }
+  const out = runBlock(sectionBlock(readFileSync(README, 'utf8')), 'quick-start');
+  const want = fixture('chapter.json').printed.mha_output;
+  assert.ok(out.includes(want), `the Quick start printed:\n${out}\nnot the book's:\n${want}`);
+});
+
+test('README\'s GPT model section: its first ```js block prints the text chapter 4\'s untrained model generates', () => {
+  const out = runBlock(sectionBlock(readFileSync(README, 'utf8'), 'A GPT model'), 'gpt');
+  const want = fixture('book.json').outputs.ch04_generate.decoded;
+  assert.equal(out.trim(), want);
 });
 
 // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
