@@ -359,7 +359,8 @@ public:
     val state_dict() const {
         return guarded([&]() -> val {
             val out = val::object();
-            for (const auto& [key, value] : module_->get_state_dict()) out.set(key, to_js(value));
+            // One parameter at a time: the heap holds one unpacked copy at most, not the model's.
+            for (const auto& [key, p] : module_->named_parameters()) out.set(key, to_js(p->get()));
             return out;
         }, module_->class_name());
     }
@@ -367,11 +368,13 @@ public:
     // entries: [{key, data, shape}, ...]; returns {missingKeys, unexpectedKeys}.
     val load_state_dict(val entries, bool strict) {
         return guarded([&]() -> val {
-            attn::state_dict sd;
+            // Keys and shapes first; each tensor is copied into the heap only as it is written.
+            std::vector<attn::nn::state_entry> sd;
             const unsigned n = entries["length"].as<unsigned>();
             for (unsigned i = 0; i < n; ++i) {
                 val e = entries[i];
-                sd.emplace_back(e["key"].as<std::string>(), from_js(e["data"], e["shape"], module_->class_name()));
+                sd.push_back({e["key"].as<std::string>(), shape_from_js(e["shape"], module_->class_name()),
+                              [this, e] { return from_js(e["data"], e["shape"], module_->class_name()); }});
             }
             const auto result = module_->load_state_dict(sd, strict);
             val r = val::object();

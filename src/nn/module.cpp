@@ -137,7 +137,7 @@ std::string key_list(const std::vector<std::string>& keys) {
 
 }  // namespace
 
-load_result module::load_state_dict(const state_dict& sd, bool strict) {
+load_result module::load_state_dict(const std::vector<state_entry>& sd, bool strict) {
     const char* cls = class_name();
     std::vector<std::pair<std::string, parameter*>> targets;
     std::vector<std::pair<std::string, std::size_t>> masks;
@@ -149,21 +149,22 @@ load_result module::load_state_dict(const state_dict& sd, bool strict) {
     for (const auto& [key, p] : targets) expected.push_back(key);
     for (const auto& [key, n] : masks) expected.push_back(key);
 
-    std::map<std::string, const tensor*> given;
+    std::map<std::string, const state_entry*> given;
     load_result result;
-    for (const auto& [key, value] : sd) {
-        if (given.count(key)) raise_range({cls, "stateDict"}, "loadStateDict key '", key, "' is given twice");
-        given[key] = &value;
+    for (const auto& entry : sd) {
+        if (given.count(entry.key)) raise_range({cls, "stateDict"}, "loadStateDict key '", entry.key, "' is given twice");
+        given[entry.key] = &entry;
     }
-    // Check everything first so a refused dict leaves the module as it was.
-    for (const auto& [key, value] : sd) {
+    // Check everything first so a refused dict leaves the module as it was (a parameter by its
+    // shape; a mask buffer, which is small, by its values).
+    for (const auto& entry : sd) {
+        const std::string& key = entry.key;
         bool known = false;
         for (const auto& target : targets) known = known || target.first == key;
         if (known) continue;
-        const std::string& name = key;  // (a structured binding cannot be captured in C++17)
-        if (auto m = std::find_if(masks.begin(), masks.end(), [&](const auto& mask) { return mask.first == name; });
+        if (auto m = std::find_if(masks.begin(), masks.end(), [&](const auto& mask) { return mask.first == key; });
             m != masks.end()) {
-            validate::mask_buffer(cls, key, value, m->second);
+            validate::mask_buffer(cls, key, entry.values(), m->second);
             continue;
         }
         if (!strict) {
@@ -183,14 +184,20 @@ load_result module::load_state_dict(const state_dict& sd, bool strict) {
             continue;
         }
         const shape_t want = target->shape();
-        const shape_t got = to_shape(it->second->shape());
+        const shape_t& got = it->second->shape;
         if (want != got)
             raise_range({cls, "stateDict"}, "loadStateDict key '", key, "' has shape ", shape_str(got), ", expected ",
                         shape_str(want));
     }
     for (auto& [key, target] : targets)
-        if (auto it = given.find(key); it != given.end()) target->set(*it->second);
+        if (auto it = given.find(key); it != given.end()) target->set(it->second->values());
     return result;
+}
+
+load_result module::load_state_dict(const state_dict& sd, bool strict) {
+    std::vector<state_entry> entries;
+    for (const auto& [key, value] : sd) entries.push_back({key, to_shape(value.shape()), [&v = value] { return v; }});
+    return load_state_dict(entries, strict);
 }
 
 }  // namespace nn

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -105,6 +106,15 @@ struct weights_check {
     weights_check(const char* cls, double floats);
 };
 
+// One entry of a state dict being loaded: its key and shape, and its values when asked for. A
+// binding hands over entries whose values it copies into the heap one at a time, so loading a
+// model never holds a second copy of it.
+struct state_entry {
+    std::string key;
+    shape_t shape;
+    std::function<tensor()> values;
+};
+
 // What load_state_dict(strict = false) could not match.
 struct load_result {
     std::vector<std::string> missing_keys, unexpected_keys;
@@ -124,6 +134,7 @@ public:
     // Everything is checked before anything is written, so a refused dict changes nothing.
     // strict: an unknown or missing key is a RangeError; otherwise they are reported. A key
     // with the wrong shape is a RangeError either way, as in PyTorch.
+    load_result load_state_dict(const std::vector<state_entry>& sd, bool strict = true);
     load_result load_state_dict(const state_dict& sd, bool strict = true);
 
     bool training() const { return training_; }

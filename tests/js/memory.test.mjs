@@ -89,6 +89,24 @@ test(`(c) ${N.toLocaleString('en')} modules never free()d: garbage collection re
   assertFlat(got.start, got.end, 'finalized modules');
 });
 
+test('stateDict() and loadStateDict() of a GPT model hold one tensor at a time in the heap, not a second model', () => {
+  const { entry } = packedProject();
+  const child = fileURLToPath(new URL('./helpers/state-dict-heap.mjs', import.meta.url));
+  const r = runNode([child, pathToFileURL(entry).href], { timeout: 180000 });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  assert.ok(got.same, 'the loaded model\'s state dict is not the one it was given');
+  // The heap grows for at most the largest tensor (tok_emb and out_head, 154 MB each) and the
+  // allocator's growth step (at most 96 MiB beyond the request), far below the model's 366 MB.
+  const bound = got.largest + 96 * 1024 * 1024;
+  assert.ok(got.total > bound, `the model (${got.total} bytes) is too small to tell`);
+  for (const [from, to, label] of [[got.built, got.afterRead, 'stateDict()'], [got.rebuilt, got.afterLoad, 'loadStateDict()']]) {
+    const grew = to.heapSize - from.heapSize;
+    assert.ok(grew <= bound, `${label} grew the heap by ${grew} bytes for a largest tensor of ${got.largest}`);
+    assert.ok(to.inUse <= from.inUse + SLACK, `${label} left ${to.inUse - from.inUse} bytes in use`);
+  }
+});
+
 test('errors thrown in the middle of a call leak nothing: 1,000 rounds of 16 kinds of failing calls', () => {
   const m = book();
   const good = m.stateDict();
